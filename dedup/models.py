@@ -1,0 +1,88 @@
+"""Small frozen dataclasses for what crosses stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "item", "table"]
+PassageKind = Literal["recommendation", "other"]
+LinkType = Literal["verbatim", "near-verbatim", "paraphrase", "related"]
+LINK_TYPES: tuple[LinkType, ...] = ("verbatim", "near-verbatim", "paraphrase", "related")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of cleaned text from one page: a heading, a paragraph, a list item or a table row block."""
+
+    kind: BlockKind
+    text: str
+    page: int  # 1-based page number; 1 for formats without pages
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What an extractor returns for one file: its blocks in reading order, and any metadata it found."""
+
+    blocks: list[Block]
+    page_count: int
+    metadata: dict[str, str] = field(default_factory=dict)  # keys: title, author, year (strings)
+
+
+@dataclass(frozen=True)
+class PassageDraft:
+    """A passage cut from a document before it has a store id.
+
+    ``start``/``end`` are character offsets into the text of page ``page`` as built by
+    :func:`dedup.segment.page_texts` (blocks of a page joined by blank lines).
+    """
+
+    page: int
+    start: int
+    end: int
+    text: str
+    kind: PassageKind
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str | None
+    organisation: str | None
+    year: int | None
+    source: str
+    format: str
+    content_hash: str
+    passage_count: int = 0
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: int
+    document: Document
+    page: int
+    start: int
+    end: int
+    text: str
+    kind: PassageKind
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The engine's judgement on two texts: a score in [0, 1] and a type, or ``None`` when no match."""
+
+    score: float
+    type: LinkType | None
+    cosine: float
+    lexical: float
+    opposed: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    a: Passage
+    b: Passage
+    score: float
+    type: LinkType
