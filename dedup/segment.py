@@ -1,0 +1,652 @@
+"""Cut extracted blocks into passages and recognise recommendations.
+
+Three jobs, all deterministic and offline:
+
+* :func:`page_texts` rebuilds the text of each page from its blocks (joined by a blank line); every
+  passage's ``start``/``end`` are offsets into these strings.
+* :func:`segment` turns blocks into :class:`~dedup.models.PassageDraft` s of whole sentences
+  (sentences come from :func:`split_sentences`, i.e. pysbd).
+* :func:`classify` says whether a text is a ``"recommendation"`` (a recommendation, commitment or
+  action) or ``"other"``, with a small explainable rule set (see ``_sentence_kind``).
+
+Passage rules (see ``segment``):
+
+* A heading ends the current passage; its text becomes ``heading`` of the passages below it (until the
+  next heading, across pages). A heading is not a passage itself.
+* A list item is its own passage (split by sentences only when it is longer than ``max_words``).
+* A table block is one passage, cut after ``max_words`` words, always of kind ``"other"``.
+* A paragraph is split into sentences and each sentence is classified. Consecutive sentences of the same
+  kind form a run; runs are packed into passages of at most ``max_words`` words. So a recommendation
+  sentence in the middle of a long paragraph of prose gets a passage of its own instead of being drowned
+  in context. A very short "other" run (a connective sentence) is folded into the neighbouring run.
+* A short or unfinished "other" paragraph continues into the next paragraph of the same page and section
+  (a lead-in, or a paragraph the extractor broke in two), as long as the passage stays under ``max_words``.
+* Passages never cross a page: their span must index one page's text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from dedup.models import Block, PassageDraft, PassageKind
+
+BLOCK_SEPARATOR = "\n\n"
+
+# A run of "other" sentences shorter than this many words inside a paragraph is folded into a neighbour.
+MIN_RUN_WORDS = 8
+# A paragraph passage shorter than this may continue into the next paragraph (same page and heading).
+MIN_PASSAGE_WORDS = 25
+# pysbd is super-linear on very long strings: longer texts are fed to it in pieces of about this size.
+_CHUNK_CHARS = 5000
+
+RECOMMENDATION: PassageKind = "recommendation"
+OTHER: PassageKind = "other"
+
+
+# --------------------------------------------------------------------------------------------------
+# Page texts
+# --------------------------------------------------------------------------------------------------
+
+
+def _layout(blocks: list[Block]) -> tuple[dict[int, str], list[int]]:
+    """Page texts and, for each block, the offset of its text inside its page's text."""
+    parts: dict[int, list[str]] = {}
+    lengths: dict[int, int] = {}
+    offsets: list[int] = []
+    for block in blocks:
+        if block.page in parts:
+            lengths[block.page] += len(BLOCK_SEPARATOR)
+            parts[block.page].append(BLOCK_SEPARATOR)
+        else:
+            parts[block.page] = []
+            lengths[block.page] = 0
+        offsets.append(lengths[block.page])
+        parts[block.page].append(block.text)
+        lengths[block.page] += len(block.text)
+    return {page: "".join(chunks) for page, chunks in parts.items()}, offsets
+
+
+def page_texts(blocks: list[Block]) -> dict[int, str]:
+    """Each page's text: the texts of that page's blocks, in order, joined by a blank line."""
+    return _layout(blocks)[0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def _pysbd_sentences(text: str) -> list[str]:
+    """pysbd's sentences of ``text``.
+
+    ``Segmenter.segment`` re-finds every sentence in the text with a fresh regex (slow, and it silently
+    drops a sentence it cannot find); we map sentences back ourselves, so call its processor directly.
+    """
+    segmenter = _segmenter()
+    processor = getattr(segmenter, "processor", None)
+    if processor is None:  # pragma: no cover - other pysbd versions
+        return [str(s) for s in segmenter.segment(text)]
+    return [str(s) for s in processor(text).process()]
+
+
+_LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
+_LIST_MARK_ONLY = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]|[ivxIVX]{1,4})[.)]?\)?|[•\-–—*▪●◦\uf0b7])$")
+
+
+_LIKELY_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[A-Z0-9“\"(])")
+
+
+def _chunks(text: str) -> Iterable[tuple[int, str]]:
+    """Cut ``text`` into pieces pysbd handles quickly, at blank lines or sentence-like ends."""
+    start = 0
+    while len(text) - start > _CHUNK_CHARS:
+        window = text[start : start + _CHUNK_CHARS]
+        cut = window.rfind("\n\n")
+        if cut < _CHUNK_CHARS // 2:
+            ends = [m.end() for m in _LIKELY_END.finditer(window, _CHUNK_CHARS // 2)]
+            cut = ends[-1] if ends else window.rfind(" ")
+        if cut <= 0:
+            cut = _CHUNK_CHARS
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
+
+
+def _nonspace_end(text: str, pos: int, count: int) -> int:
+    """Offset just after the ``count``-th non-whitespace character at or after ``pos``."""
+    seen = 0
+    while pos < len(text) and seen < count:
+        if not text[pos].isspace():
+            seen += 1
+        pos += 1
+    return pos
+
+
+def _raw_spans(text: str) -> list[tuple[int, int]]:
+    """pysbd's sentences mapped back to offsets in ``text`` (gaps not yet repaired)."""
+    # A lone line break inside a block is layout, not a sentence end: pysbd sees a space instead
+    # (same length, so offsets are unchanged). Blank lines stay, and stay boundaries.
+    norm = _LONE_NEWLINE.sub(" ", text)
+    spans: list[tuple[int, int]] = []
+    for base, piece in _chunks(norm):
+        cursor = 0
+        for sentence in _pysbd_sentences(piece):
+            core = sentence.strip()
+            if not core:
+                continue
+            found = piece.find(core, cursor)
+            if found < 0 or found - cursor > len(sentence) + 10:
+                # pysbd changed the text (it rarely does with clean=False): align on non-space characters.
+                while cursor < len(piece) and piece[cursor].isspace():
+                    cursor += 1
+                found = cursor
+                end = _nonspace_end(piece, found, sum(not c.isspace() for c in core))
+            else:
+                end = found + len(core)
+            if end > found:
+                spans.append((base + found, base + end))
+                cursor = end
+    return spans
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text``, by pysbd.
+
+    Spans are in order, do not overlap, carry no leading or trailing whitespace, and together cover every
+    non-whitespace character of ``text`` (anything pysbd drops is attached to the previous sentence).
+    A bare list marker ("3.", "(b)", "•") is joined to the sentence after it.
+    """
+    if not text.strip():
+        return []
+    spans = _raw_spans(text)
+    # Repair coverage: stretch each span to the start of the next one, so no text is lost.
+    bounds = [s for s, _ in spans] + [len(text)]
+    bounds[0] = 0
+    repaired: list[tuple[int, int]] = []
+    for i in range(len(spans)):
+        start, end = bounds[i], max(spans[i][1], bounds[i + 1])
+        start, end = _strip_span(text, start, min(end, bounds[i + 1]))
+        if end > start:
+            repaired.append((start, end))
+    # Join bare list markers to the following sentence.
+    merged: list[tuple[int, int]] = []
+    for start, end in repaired:
+        if merged and _LIST_MARK_ONLY.match(text[merged[-1][0] : merged[-1][1]]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _word_cut(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
+    """Cut ``text[start:end]`` at whitespace into pieces of at most ``max_words`` words."""
+    matches = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+    pieces = []
+    for i in range(0, len(matches), max_words):
+        group = matches[i : i + max_words]
+        pieces.append((start + group[0][0], start + group[-1][1]))
+    return pieces
+
+
+# --------------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------------
+
+# Leading list markers, numbering and labels to skip before looking at the first word.
+_LEAD = re.compile(
+    r"""^\s*(?:
+        [•\-–—*▪●◦■□➢➤►✓o\uf0b7\uf0a7\uf0d8](?=\s)\s*
+      | \(?\d{1,3}(?:\.\d{1,3}){0,3}[.):]?(?=\s)\s*
+      | \(?[a-zA-Z]\)\s*
+      | \(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)\s*
+    )+""",
+    re.X,
+)
+_LABEL = re.compile(
+    r"^(?:recommendation|action|priority|commitment|objective|key\s+action)s?\s*\d*[a-z]?\s*[:.\-–—]\s*", re.I
+)
+
+# Explicit recommendation wording: "Recommendation 3:", "We recommend", "it is recommended", "recommends that".
+_EXPLICIT = re.compile(
+    r"""(?:^(?:recommendation|action|key\s+action|priority|commitment)\s*\d+[a-z]?\b)
+      | \bwe\s+(?:would\s+|strongly\s+|also\s+|therefore\s+)*recommend
+      | \b(?:is|are|be)\s+(?:strongly\s+|also\s+)?recommended\b
+      | \brecommend(?:s|ed)?\s+(?:that|the|a|an|all|to|further|more|increased|further|developing|using)\b
+      | \brecommend(?:s|ed)?\s*:
+      | \bproposals?\s+to\b | \bwe\s+propose\b | \b(?:is|are)\s+proposed\s+(?:that|to)\b""",
+    re.I | re.X,
+)
+
+# Commitments by the authors or named bodies.
+_BODY = (
+    r"(?:we|the\s+(?:\w+\s+){0,2}(?:board|council|partnership|ccg|icb|trust|group|strategy|plan|system|"
+    r"authority|commissioners|partners|government|nhs)|partners|commissioners|this\s+(?:strategy|plan|"
+    r"partnership|board|action\s+plan)|our\s+(?:partners|organisations|services|partnership))"
+)
+_COMMITMENT = re.compile(
+    r"\b(?:are|is|remain|remains)\s+(?:fully\s+|firmly\s+)?committed\s+to\b"
+    r"|\bwe\s+(?:also\s+|therefore\s+|now\s+)?(?:commit|pledge|intend|propose|aim|plan|want)\s+to\b"
+    r"|\bwe\s+(?:are|remain)\s+(?:determined|going)\s+to\b"
+    r"|\bour\s+(?:aim|ambition|priority|priorities|commitment|goal|vision)\s+(?:is|are|will\s+be)\s+(?:to|that)\b"
+    r"|\bwill\s+be\s+(?:developed|established|introduced|made\s+available|published|commissioned|set\s+up|"
+    r"produced|implemented|rolled\s+out|embedded|expanded|strengthened|reviewed\s+(?:annually|regularly|every))\b"
+    rf"|\b{_BODY}\s+(?:\w+ly\s+|also\s+|therefore\s+|now\s+)?(?:will|shall|are\s+going\s+to)\b(?!\s+not\s+be\s+able)",
+    re.I,
+)
+
+# Modal obligations: "X should ...", "must", "needs to", "ought to".
+_MODAL = re.compile(
+    r"\b(?:should|must|ought\s+to|shall"
+    r"|(?<!\bthe\s)(?<!\ba\s)(?<!\bno\s)(?<!\bany\s)(?<!\btheir\s)(?<!\bof\s)(?<!\bon\s)(?<!\bfor\s)"
+    r"(?<!\bin\s)(?<!\bto\s)(?<!\bthis\s)(?<!\bclear\s)(?<!\bgreater\s)(?<!\bgrowing\s)needs?\s+to)\b"
+    r"(?!\s+have\b)(?!\s+not\s+have\s+been\b)",
+    re.I,
+)
+# ... but not "should they ...", "It should be noted that", "I must say", "should have been".
+_MODAL_EXCLUDE = re.compile(
+    r"^\s*should\b|[,;(]\s*should\s+(?:they|he|she|it|you|we|this|there|the|a|any)\b"
+    r"|\bit\s+(?:should|must)\s+(?:also\s+)?be\s+(?:noted|remembered|borne\s+in\s+mind|stressed|emphasi[sz]ed|"
+    r"highlighted|pointed\s+out|acknowledged|said|added|mentioned)\b"
+    r"|\b(?:I|you|he|she)\s+(?:really\s+)?(?:should|must|need\s+to|ought)\b"
+    # data caveats: "figures should be interpreted with caution"
+    r"|\bshould\s+(?:\w+\s+)?be\s+(?:taken|interpreted|treated|viewed|read|used)\s+with\s+"
+    r"(?:a\s+(?:degree|level)\s+of\s+|some\s+|great\s+|extreme\s+)?caution"
+    # comparisons: "shorter than they should be"
+    r"|\bthan\s+(?:they|it|we|he|she|this|these|those)\s+(?:should|must|need\s+to)\b"
+    r"|\bshould\s+not\s+be\s+compared\b"
+    # "the support they need to achieve ..." is a need, not an obligation
+    r"|\b(?:support|help|care|information|skills|tools|services|resources|treatment)\s+(?:that\s+)?"
+    r"(?:they|people|we|you|he|she|families|carers)\s+need\s+to\b",
+    re.I,
+)
+# Reported views: "respondents felt that more should be done" is a finding, not the document's advice.
+_REPORTED = re.compile(
+    r"(?<!\bwe\s)\b(?:felt|feel|feels|thought|believed?|believes|suggest(?:ed|s|ions?)?|argued?|argues|said|"
+    r"says|commented|expressed|wanted|wished|would\s+like|hoped|consensus|perceived|perception|told|advised|"
+    r"articulated|discussed|(?:reported|views?|opinions?|concerns?|concerned|conclusion|decision|noted|agreed|"
+    r"decided|proposed|required|requires|highlighted|stressed|emphasi[sz]ed|indicated|mentioned|described|considered|recognised|recognized|acknowledged)\s+"
+    r"(?:(?:was|were|had|has|been|made|taken)\s+)*that"
+    # an indirect question: "unclear as to whether this policy should apply", "confusion about who should"
+    r"|whether|(?:about|as\s+to|on|decide|know|unclear|confusion|uncertain)\s+(?:who|what|when|how|where|which))\b",
+    re.I,
+)
+
+_QUOTE_START = re.compile(r"^\s*[\"“‘'«]")
+_QUESTION = re.compile(r"\?\s*[\"”’')\]]*\s*$")
+_REFERENCE = re.compile(
+    r"\bet\s+al\b|https?://|www\.|\bdoi\b|\bretrieved\s+from\b|\bISBN\b|\(\s*(?:19|20)\d\d\s*\)\s*[.,]"
+    r"|^\s*\d{1,3}\s+[A-Z][a-z]+,\s+[A-Z]\.",
+)
+_META = re.compile(
+    r"^\s*(?:this|the\s+following|these)\s+(?:chapter|section|report|document|table|figure|appendix|page)s?\b"
+    r"|^\s*there\s+(?:are|were)\s+\d+\s+recommendations"
+    r"|^\s*(?:figure|table|chart|source|note)s?\s*\d*\s*[:.]",
+    re.I,
+)
+_STATISTIC = re.compile(
+    r"\d\s?%|\bper\s?cent\b|\b(?:rate|rates|number|numbers|proportion|prevalence)\s+of\b.*\b(?:was|were|is|are|"
+    r"increased|decreased|rose|fell)\b|\b\d{2,}(?:,\d{3})*\s+(?:people|patients|cases|deaths|children|adults|"
+    r"young\s+people|referrals|admissions)\b",
+    re.I,
+)
+_PAST_DESCRIPTION = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\b", re.I)
+
+# Headings of sections whose items and short statements are actions.
+_ACTION_HEADING = re.compile(
+    r"\brecommend|\bactions?\b|\bpriorit(?:y|ies)\b|\bwhat\s+we\s+will\b|\bwe\s+will\b|\bhow\s+we\s+will\b"
+    r"|\bour\s+(?:commitments?|pledges?|goals|aims|ambitions|objectives|plans?|intentions)\b|\bnext\s+steps\b"
+    r"|\bkey\s+asks\b|\bareas?\s+(?:for|of)\s+focus\b|\bcommitments?\b|\bobjectives\b|\bwhat\s+needs\s+to\b"
+    r"|\bwhat\s+(?:should|must)\b|\bthe\s+way\s+forward\b|\bimplementation\s+plan\b",
+    re.I,
+)
+_NOT_ACTION_HEADING = re.compile(
+    r"\b(?:issues?|challenges?|findings?|background|context|evidence|summary\s+of\s+(?:data|evidence)|"
+    r"progress|achievements?|what\s+we\s+(?:heard|found|know))\b",
+    re.I,
+)
+
+# Verbs that open an action bullet ("Develop a ...", "Ensure ...", "Improve access to ...").
+_IMPERATIVES = frozenset(
+    """
+    address adopt agree align allocate assess audit build champion clarify co-produce coproduce collaborate
+    collect commission communicate consider continue coordinate co-ordinate create deliver design develop
+    embed empower enable encourage engage enhance ensure equip establish evaluate expand explore extend
+    facilitate focus foster further gather generate give help identify implement improve include increase
+    integrate introduce invest involve launch listen maintain make map maximise minimise mobilise
+    monitor offer optimise pilot prioritise produce promote protect provide publish raise recognise
+    recruit reduce refresh reinforce renew resource respond review roll scope seek set share
+    simplify strengthen streamline support sustain tackle target train undertake update upskill use work
+    incorporate keep adapt advocate apply broaden cascade challenge combine complete conduct connect deepen
+    define disseminate educate eliminate formalise investigate link measure mitigate modernise nurture
+    organise plan prepare redesign reform remove require restructure revise safeguard secure signpost
+    standardise transform utilise widen
+    """.split()
+)
+# Of those, the ones that are also common nouns ("Support for carers is ...", "Review of ...").
+_NOUN_TOO = frozenset(
+    "increase reduce review support work use target map audit share offer focus help "
+    "commission design scope update launch pilot plan link challenge reform".split()
+)
+_NOUN_FOLLOWERS = re.compile(
+    r"^\s*(?:of|in|for|is|was|are|were|has|had|from|levels?|rates?|services?|workers?|staff|team|groups?|"
+    r"plans?|needs?|networks?|officers?|offered|provided|given|received|available|and\s+\w+\s+(?:is|are|was|were))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Clue:
+    kind: PassageKind
+    rule: str
+
+
+def _strip_lead(text: str) -> str:
+    text = _LEAD.sub("", text, count=1)
+    return text
+
+
+def _first_word_imperative(body: str) -> bool:
+    # A short title before a colon ("Improving services and support: Ensure people get ...") is skipped.
+    body = re.sub(r"^[A-Z][\w,&'’ -]{0,60}:\s+(?=[A-Z])", "", body, count=1)
+    match = re.match(r"\s*([A-Za-z][A-Za-z\-]*)(.*)", body, re.S)
+    if not match:
+        return False
+    word, rest = match.group(1), match.group(2)
+    if word == "To":  # an objective: "To support and strengthen primary care provision ..."
+        match = re.match(r"\s+([a-z][a-z\-]*)(.*)", rest, re.S)
+        if not match:
+            return False
+        word, rest = match.group(1).capitalize(), match.group(2)
+    if not word[0].isupper():
+        return False
+    low = word.lower()
+    if low not in _IMPERATIVES:
+        return False
+    if low in _NOUN_TOO and _NOUN_FOLLOWERS.match(rest):
+        return False
+    if low == "further":  # "Further develop ..." is an action, "Further, there was ..." is not
+        follower = re.match(r"\s+([a-z]+)", rest)
+        return follower is not None and follower.group(1) in _IMPERATIVES
+    if low == "work" and not re.match(r"\s+(?:with|together|across|in\s+partnership|closely|to)\b", rest, re.I):
+        return False
+    # "Use of ..." / "Support for ..." style noun phrases, and a finite verb right after: "Support is ..."
+    return not re.match(r"\s+(?:is|are|was|were|has|have|had|will|can|may)\b", rest, re.I)
+
+
+def _explain(sentence: str, heading: str = "") -> _Clue:
+    """Classify one sentence and name the rule that decided (for tests and debugging)."""
+    text = " ".join(sentence.split())
+    if _words(text) < 3:
+        return _Clue(OTHER, "too short")
+    if _QUESTION.search(text):
+        return _Clue(OTHER, "question")
+    if text.endswith(":") and _words(text) < 15:
+        return _Clue(OTHER, "lead-in")
+    if _REFERENCE.search(text):
+        return _Clue(OTHER, "reference")
+    body = _strip_lead(text)
+    quoted = bool(_QUOTE_START.match(body))
+    if re.match(r"(?:how|what|where|when|why)\s+we\s+will\b", body, re.I) and not _ends_sentence(body):
+        return _Clue(OTHER, "title")
+    if _COMMITMENT.search(body) and not (quoted and re.search(r"\bwe\b", body, re.I)):
+        return _Clue(RECOMMENDATION, "commitment")
+    if quoted:
+        return _Clue(OTHER, "quotation")
+    if _EXPLICIT.search(body):
+        return _Clue(RECOMMENDATION, "explicit")
+    if _LABEL.match(body):
+        return _Clue(RECOMMENDATION, "label")
+    for modal in _MODAL.finditer(body):
+        if _MODAL_EXCLUDE.search(body[max(0, modal.start() - 40) : modal.end() + 40]):
+            continue
+        if _REPORTED.search(body[: modal.start()]):
+            return _Clue(OTHER, "reported view")
+        return _Clue(RECOMMENDATION, "modal")
+    if _META.search(body):
+        return _Clue(OTHER, "meta")
+    if _first_word_imperative(body):
+        return _Clue(RECOMMENDATION, "imperative")
+    if (
+        heading
+        and _ACTION_HEADING.search(heading)
+        and not _NOT_ACTION_HEADING.search(heading)
+        and _words(body) <= 80
+        and not _STATISTIC.search(body)
+        and not _REPORTED.search(body)
+        and not _PAST_DESCRIPTION.search(body)
+    ):
+        return _Clue(RECOMMENDATION, "action heading")
+    return _Clue(OTHER, "no cue")
+
+
+def classify(text: str, heading: str = "") -> PassageKind:
+    """``"recommendation"`` if ``text`` recommends or commits to an action, else ``"other"``.
+
+    A text of several sentences is a recommendation when any of its sentences is. ``heading`` is the
+    heading of the section the text sits in: under "Recommendations", "Actions", "Our priorities",
+    "What we will do" and the like, a short statement counts as an action unless it is a statistic, a
+    reported view or a description of the past.
+
+    Rules, first match wins (per sentence): questions, short lead-ins ending in ":" and references are
+    "other"; a commitment ("we will", "the Board will", "we are committed to") is a recommendation; a
+    quotation (testimony) is "other"; explicit wording ("Recommendation 3", "we recommend", "it is
+    recommended") is a recommendation; a modal obligation ("should", "must", "needs to", "ought to") is a
+    recommendation unless it is a reported view ("respondents felt more should be done": the document
+    reports an opinion, it does not recommend), a conditional ("should they"), a hedge ("it should be
+    noted") or about the past ("should have"); a sentence opening with an imperative verb ("Develop",
+    "Ensure", "Improve") is a recommendation; then the section heading rule above.
+    """
+    if not text.strip():
+        return OTHER
+    spans = split_sentences(text) if _words(text) > 12 else [(0, len(text))]
+    for start, end in spans:
+        if _explain(text[start:end], heading).kind == RECOMMENDATION:
+            return RECOMMENDATION
+    return OTHER
+
+
+# --------------------------------------------------------------------------------------------------
+# Segmentation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    page: int
+    start: int
+    end: int
+    kind: PassageKind
+    heading: str
+    words: int
+
+
+def _pack(spans: list[tuple[int, int]], counts: list[int], max_words: int) -> list[tuple[int, int, int]]:
+    """Group consecutive spans into pieces of at most ``max_words`` words, sized evenly.
+
+    Returns ``(first index, last index + 1, words)`` per piece.
+    """
+    total = sum(counts)
+    if total <= max_words:
+        return [(0, len(spans), total)]
+    target = total / math.ceil(total / max_words)
+    pieces: list[tuple[int, int, int]] = []
+    first, words = 0, 0
+    for i, count in enumerate(counts):
+        if i > first and (words + count > max_words or words + count / 2 > target):
+            pieces.append((first, i, words))
+            first, words = i, 0
+        words += count
+    pieces.append((first, len(spans), words))
+    return pieces
+
+
+def _sentence_units(text: str, max_words: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``, with any sentence over ``max_words`` cut at whitespace."""
+    units: list[tuple[int, int]] = []
+    for start, end in split_sentences(text):
+        if _words(text[start:end]) > max_words:
+            units.extend(_word_cut(text, start, end, max_words))
+        else:
+            units.append((start, end))
+    return units
+
+
+def _runs(text: str, units: list[tuple[int, int]], heading: str) -> list[tuple[PassageKind, list[int]]]:
+    """Consecutive sentences of the same kind, with very short "other" runs folded into a neighbour."""
+    runs: list[tuple[PassageKind, list[int]]] = []
+    for i, (start, end) in enumerate(units):
+        kind = _explain(text[start:end], heading).kind
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(i)
+        else:
+            runs.append((kind, [i]))
+
+    def words(run: tuple[PassageKind, list[int]]) -> int:
+        return sum(_words(text[units[i][0] : units[i][1]]) for i in run[1])
+
+    folded: list[tuple[PassageKind, list[int]]] = []
+    for run in runs:
+        if folded and run[0] == OTHER and words(run) < MIN_RUN_WORDS:
+            folded[-1][1].extend(run[1])
+        elif folded and folded[-1][0] == OTHER and words(folded[-1]) < MIN_RUN_WORDS:
+            folded[-1] = (run[0], folded[-1][1] + run[1])
+        elif folded and folded[-1][0] == run[0]:
+            folded[-1][1].extend(run[1])
+        else:
+            folded.append(run)
+    return folded
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.!?:;][\"”’')\]]*\s*$", text))
+
+
+def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
+    """Cut ``blocks`` (one document, in reading order) into passages of whole sentences.
+
+    See the module docstring for the rules. Every passage satisfies
+    ``page_texts(blocks)[p.page][p.start:p.end] == p.text``.
+    """
+    if max_words < 1:
+        raise ValueError("max_words must be at least 1")
+    pages, offsets = _layout(blocks)
+    drafts: list[_Draft] = []
+    pending: _Draft | None = None  # the last paragraph passage, while it may still grow into the next block
+    heading = ""
+    lead_in = False  # the previous paragraph announced a list of actions ("We will:")
+
+    def emit(draft: _Draft | None) -> None:
+        if draft is not None and draft.end > draft.start:
+            drafts.append(draft)
+
+    for block, offset in zip(blocks, offsets, strict=True):
+        text = block.text
+        if not text.strip():
+            continue
+        if block.kind == "heading":
+            emit(pending)
+            pending = None
+            heading = " ".join(text.split())
+            lead_in = False
+            continue
+        if pending is not None and (pending.page != block.page or block.kind != "paragraph"):
+            emit(pending)
+            pending = None
+
+        if block.kind == "table":
+            start, end = _strip_span(text, 0, len(text))
+            if _words(text) > max_words:
+                end = _word_cut(text, start, end, max_words)[0][1]
+            emit(_Draft(block.page, offset + start, offset + end, OTHER, heading, _words(text[start:end])))
+            lead_in = False
+            continue
+
+        units = _sentence_units(text, max_words)
+        if not units:
+            continue
+
+        if block.kind == "item":
+            counts = [_words(text[s:e]) for s, e in units]
+            for first, last, words in _pack(units, counts, max_words):
+                start, end = units[first][0], units[last - 1][1]
+                is_action = lead_in or any(
+                    _explain(text[s:e], heading).kind == RECOMMENDATION for s, e in units[first:last]
+                )
+                kind = RECOMMENDATION if is_action else OTHER
+                emit(_Draft(block.page, offset + start, offset + end, kind, heading, words))
+            continue
+
+        # A paragraph: runs of same-kind sentences, each packed into passages.
+        pieces: list[_Draft] = []
+        for kind, indices in _runs(text, units, heading):
+            spans = [units[i] for i in indices]
+            counts = [_words(text[s:e]) for s, e in spans]
+            for first, last, words in _pack(spans, counts, max_words):
+                pieces.append(
+                    _Draft(block.page, offset + spans[first][0], offset + spans[last - 1][1], kind, heading, words)
+                )
+        if (
+            pending is not None
+            and pending.kind == OTHER
+            and pieces[0].kind == OTHER
+            and pending.heading == heading
+            and pending.words + pieces[0].words <= max_words
+        ):
+            pieces[0] = _Draft(
+                pending.page, pending.start, pieces[0].end, OTHER, heading, pending.words + pieces[0].words
+            )
+            pending = None
+        emit(pending)
+        for piece in pieces[:-1]:
+            emit(piece)
+        last_piece = pieces[-1]
+        page_text = pages[block.page]
+        last_text = page_text[last_piece.start : last_piece.end]
+        if last_piece.kind == OTHER and (last_piece.words < MIN_PASSAGE_WORDS or not _ends_sentence(last_text)):
+            pending = last_piece
+        else:
+            emit(last_piece)
+            pending = None
+        stripped = text.rstrip()
+        # "We will:", "Our priorities are:", "High level areas for focus:" announce a list of actions.
+        lead_in = stripped.endswith(":") and (
+            _explain(stripped[:-1] + ".", heading).kind == RECOMMENDATION
+            or bool(_ACTION_HEADING.search(stripped[-80:]) and not _NOT_ACTION_HEADING.search(stripped[-80:]))
+        )
+    emit(pending)
+
+    return [
+        PassageDraft(
+            page=d.page,
+            start=d.start,
+            end=d.end,
+            text=pages[d.page][d.start : d.end],
+            kind=d.kind,
+            heading=d.heading,
+        )
+        for d in drafts
+    ]

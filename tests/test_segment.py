@@ -1,0 +1,459 @@
+"""Tests for dedup.segment: page texts, sentences, passages and the recommendation classifier.
+
+The parametrised sentences are short quotes from public documents: West Sussex mental health strategies
+and needs assessments, and coroners' Prevention of Future Deaths reports (chosen without personal names).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dedup.models import Block, PassageDraft
+from dedup.segment import classify, page_texts, segment, split_sentences
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def check_spans(blocks: list[Block], passages: list[PassageDraft]) -> None:
+    pages = page_texts(blocks)
+    for p in passages:
+        assert pages[p.page][p.start : p.end] == p.text, p
+        assert p.text == p.text.strip() and p.text
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+# --------------------------------------------------------------------------------------------------
+# page_texts
+# --------------------------------------------------------------------------------------------------
+
+
+def test_page_texts_joins_blocks_of_each_page_with_blank_lines() -> None:
+    blocks = [
+        Block("heading", "Our priorities", 1),
+        Block("paragraph", "First paragraph.", 1),
+        Block("item", "Improve access.", 2),
+        Block("paragraph", "Back on page one.", 1),
+    ]
+    assert page_texts(blocks) == {
+        1: "Our priorities\n\nFirst paragraph.\n\nBack on page one.",
+        2: "Improve access.",
+    }
+    assert page_texts([]) == {}
+
+
+# --------------------------------------------------------------------------------------------------
+# split_sentences
+# --------------------------------------------------------------------------------------------------
+
+
+def test_split_sentences_keeps_abbreviations_together() -> None:
+    text = (
+        "Services should support carers, e.g. through respite breaks, i.e. short stays. "
+        "Dr. Jones chaired workshop No. 3 in the afternoon. Attendance was high."
+    )
+    assert sentences(text) == [
+        "Services should support carers, e.g. through respite breaks, i.e. short stays.",
+        "Dr. Jones chaired workshop No. 3 in the afternoon.",
+        "Attendance was high.",
+    ]
+
+
+def test_split_sentences_numbered_list_in_running_text() -> None:
+    assert sentences("1. Improve access. 2. Reduce waits.") == ["1. Improve access.", "2. Reduce waits."]
+
+
+def test_split_sentences_spans_are_stripped_ordered_and_cover_all_text() -> None:
+    text = "  Rates rose by 12%. \n We will act.\n\nWhat next?  Nothing was agreed  "
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Rates rose by 12%.", "We will act.", "What next?", "Nothing was agreed"]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    covered = "".join(text[s:e] for s, e in spans)
+    assert re.sub(r"\s", "", covered) == re.sub(r"\s", "", text)
+
+
+def test_split_sentences_lone_line_break_is_not_a_sentence_end() -> None:
+    text = "Support should be easily accessible for the person\nand their families and carers."
+    assert split_sentences(text) == [(0, len(text))]
+
+
+def test_split_sentences_empty() -> None:
+    assert split_sentences("") == []
+    assert split_sentences(" \n ") == []
+
+
+def test_split_sentences_long_text_keeps_every_character() -> None:
+    text = " ".join(f"Sentence number {i} is here, e.g. for testing." for i in range(400))
+    spans = split_sentences(text)
+    assert len(spans) == 400
+    assert all(text[s:e].startswith("Sentence number") for s, e in spans)
+
+
+# --------------------------------------------------------------------------------------------------
+# segment
+# --------------------------------------------------------------------------------------------------
+
+PROSE = (
+    "In West Sussex, the proportion of children and young people within the overall population has "
+    "remained relatively stable over the years, certainly in comparison to older people. "
+)
+
+
+def test_headings_end_passages_and_label_the_passages_below() -> None:
+    blocks = [
+        Block("paragraph", "The strategy was written with partners across the county.", 1),
+        Block("heading", "Starting well", 1),
+        Block("paragraph", "Only half of children receiving free school meals achieve a good level.", 1),
+        Block("heading", "Living and working well", 2),
+        Block("paragraph", "Employment is a key determinant of health.", 2),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [(p.heading, p.page) for p in passages] == [("", 1), ("Starting well", 1), ("Living and working well", 2)]
+    assert all("Starting well" not in p.text and "Living and" not in p.text for p in passages)
+
+
+def test_heading_carries_over_to_the_next_page() -> None:
+    blocks = [Block("heading", "Recommendations", 1), Block("item", "Develop a dual diagnosis protocol.", 2)]
+    (passage,) = segment(blocks)
+    assert passage.heading == "Recommendations" and passage.page == 2 and passage.kind == "recommendation"
+
+
+def test_each_item_is_its_own_passage() -> None:
+    blocks = [
+        Block("paragraph", "Our priorities for the next three years are set out below in some detail.", 1),
+        Block("item", "• Reduce stigma to increase parents accessing support earlier.", 1),
+        Block("item", "• Rates of self-harm increased by 12% between 2015 and 2017.", 1),
+        Block("item", "• Increase access to early years support.", 1),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [p.text[:8] for p in passages] == [blocks[0].text[:8], "• Reduce", "• Rates ", "• Increa"]
+    assert [p.kind for p in passages[1:]] == ["recommendation", "other", "recommendation"]
+
+
+def test_long_item_is_split_by_sentences() -> None:
+    item = " ".join(f"Point {i} concerns the service offered to carers in the county." for i in range(30))
+    blocks = [Block("item", item, 1)]
+    passages = segment(blocks, max_words=50)
+    check_spans(blocks, passages)
+    assert len(passages) > 1
+    assert all(len(p.text.split()) <= 50 for p in passages)
+    assert all(p.text.endswith(".") for p in passages)
+
+
+def test_table_is_one_passage_truncated_and_other() -> None:
+    table = " | ".join(f"District {i} | {i * 3}%" for i in range(200))
+    blocks = [Block("paragraph", "Table 3 shows rates by district.", 4), Block("table", table, 4)]
+    passages = segment(blocks, max_words=40)
+    check_spans(blocks, passages)
+    tables = [p for p in passages if p.text.startswith("District")]
+    assert len(tables) == 1
+    assert len(tables[0].text.split()) == 40
+    assert tables[0].kind == "other"
+    assert segment([Block("table", "Ensure | all | staff | are | trained", 1)])[0].kind == "other"
+
+
+def test_paragraph_passages_respect_max_words() -> None:
+    text = PROSE * 30
+    blocks = [Block("paragraph", text, 1)]
+    passages = segment(blocks, max_words=100)
+    check_spans(blocks, passages)
+    assert len(passages) >= 6
+    assert all(len(p.text.split()) <= 100 for p in passages)
+    assert sum(len(p.text.split()) for p in passages) == len(text.split())
+
+
+def test_sentence_longer_than_max_words_is_cut_at_whitespace() -> None:
+    text = " ".join(["word"] * 250)
+    blocks = [Block("paragraph", text, 1)]
+    passages = segment(blocks, max_words=100)
+    check_spans(blocks, passages)
+    assert [len(p.text.split()) for p in passages] == [100, 100, 50]
+
+
+def test_recommendation_sentence_is_not_drowned_in_prose() -> None:
+    rec = "Commissioners should build on services perceived to be working well."
+    text = PROSE * 5 + rec + " " + PROSE * 5
+    blocks = [Block("paragraph", text, 1)]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [p.kind for p in passages] == ["other", "recommendation", "other"]
+    assert passages[1].text == rec
+
+
+def test_short_connective_sentence_stays_with_its_recommendation() -> None:
+    text = PROSE * 3 + "We will commission equitable services. This is vital. We will publish progress."
+    blocks = [Block("paragraph", text, 1)]
+    passages = segment(blocks)
+    assert [p.kind for p in passages] == ["other", "recommendation"]
+    assert passages[1].text == "We will commission equitable services. This is vital. We will publish progress."
+
+
+def test_short_paragraph_joins_the_next_on_the_same_page_only() -> None:
+    blocks = [
+        Block("paragraph", "Background to the audit.", 1),
+        Block("paragraph", PROSE.strip(), 1),
+        Block("paragraph", "A short note at the page end.", 1),
+        Block("paragraph", PROSE.strip(), 2),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [(p.page, p.text[:10]) for p in passages] == [
+        (1, "Background"),
+        (1, "A short no"),
+        (2, PROSE[:10]),
+    ]
+    assert passages[0].text.endswith("older people.")
+
+
+def test_short_paragraph_does_not_join_across_a_heading() -> None:
+    blocks = [
+        Block("paragraph", "Background to the audit.", 1),
+        Block("heading", "Method", 1),
+        Block("paragraph", PROSE.strip(), 1),
+    ]
+    passages = segment(blocks)
+    assert [p.text for p in passages] == ["Background to the audit.", PROSE.strip()]
+
+
+def test_lead_in_makes_the_following_items_actions() -> None:
+    blocks = [
+        Block("paragraph", "Over the next five years we will:", 1),
+        Block("item", "• better support for carers", 1),
+        Block("item", "• joined up commissioning for community-based support", 1),
+        Block("paragraph", "Carers told us about their experience:", 1),
+        Block("item", "• long waits for assessment", 1),
+    ]
+    kinds = [(p.text[:12], p.kind) for p in segment(blocks)]
+    assert kinds == [
+        ("Over the nex", "other"),
+        ("• better sup", "recommendation"),
+        ("• joined up ", "recommendation"),
+        ("Carers told ", "other"),
+        ("• long waits", "other"),
+    ]
+
+
+def test_items_under_an_action_heading_are_recommendations() -> None:
+    blocks = [
+        Block("heading", "High level areas for focus:", 3),
+        Block("item", "1. Partnership, multi-agency working and system wide planning across social care.", 3),
+        Block("item", "2. Workforce training and awareness raising with housing staff.", 3),
+        Block("heading", "Key issues and challenges", 3),
+        Block("item", "• Communicating good quality information about risk factors.", 3),
+    ]
+    assert [p.kind for p in segment(blocks)] == ["recommendation", "recommendation", "other"]
+
+
+def test_spans_hold_across_pages_and_odd_text() -> None:
+    blocks = [
+        Block("heading", "  Section 1  ", 1),
+        Block("paragraph", "  Leading spaces. Dr. Smith said e.g. this.\nNext line here.  ", 1),
+        Block("paragraph", "", 1),
+        Block("item", "\uf0b7 Ensure co‐production continues — across all support", 2),
+        Block("paragraph", "Rates rose (see Table 2). We recommend a review! What next?", 2),
+        Block("table", "a | b\nc | d", 2),
+        Block("paragraph", "Ünïcödé text… with “quotes” and 12% figures.", 3),
+        Block("paragraph", "1. Improve access. 2. Reduce waits.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert {p.page for p in passages} == {1, 2, 3}
+    joined = " ".join(p.text for p in passages)
+    for block in blocks:
+        if block.kind != "heading":
+            for word in block.text.split():
+                assert word in joined
+
+
+def test_segment_empty_and_invalid() -> None:
+    assert segment([]) == []
+    assert segment([Block("heading", "Only a heading", 1), Block("paragraph", "   ", 1)]) == []
+    with pytest.raises(ValueError):
+        segment([Block("paragraph", "Text.", 1)], max_words=0)
+
+
+# --------------------------------------------------------------------------------------------------
+# classify: real sentences
+# --------------------------------------------------------------------------------------------------
+
+REAL_RECOMMENDATIONS = [
+    # West Sussex strategies and needs assessments
+    "17) Commissioners should build on services perceived to be working well, including Child Development "
+    "Centres (CDCs), parenting programmes, self-help and mentoring schemes and children and young peoples' "
+    "planning forums.",
+    "Review and provide outreach care support for those with multiple compound needs.",
+    "We will work to support parents in creating a healthy and safe home and learning environment that nurtures "
+    "their children, to ensure strong parent-child attachment and positive child development, as part of our "
+    "parenting offer.",
+    "We will commission and provide equitable health and social care services.",
+    "The person living with dementia along with their family and friend carer should be supported to develop a "
+    "contingency plan as early on in their journey as practical.",
+    "All providers should ensure that all professionals are trained in this approach and routinely seek feedback "
+    "to ensure families and patients feel empowered.",
+    "3. Reduce access to the means of suicide, including at high-risk locations and on rail networks.",
+    "Increase awareness of libraries as a setting for delivering services and community support for improving "
+    "perinatal and children and young people mental health.",
+    "4. Foster diversity and inclusion, welcoming and representative spaces and communication to reduce mental "
+    "health stigma.",
+    "9) Tier 2 provision needs to be mapped and monitored.",
+    "5. Support the media in delivering sensitive approaches to suicide",
+    "Wherever possible, admissions to hospital for people with dementia should be avoided and where this is not "
+    "possible, stays should be as short as possible.",
+    "The organisations within the health and wellbeing system will need to adapt to enable this, for example "
+    "flexible working practices.",
+    "6.2.9 Design an information sharing protocol between alcohol/drugs and mental health services",
+    "The Prime Minister's Challenge recommends that people receiving a diagnosis should have a named coordinator "
+    "who will be responsible for regular care plan reviews.",
+    "Through the JSNA we are committed to identifying and addressing barriers that might deter or disadvantage "
+    "individuals or groups from accessing services.",
+    "The Board will maintain oversight of the delivery of the Place Plan.",
+    "We will ensure long and short term support is provided to older people and their carers to maximise independence.",
+    # Prevention of Future Deaths reports
+    "The Trust should ensure that a clear practice and policy is adopted in relation to the ratio of staff to "
+    "patient as to staff that should accompany patients on escorted leave from psychiatric wards",
+    "Hampshire and Isle of Wight Healthcare NHS Trust should review its provision of training for agency staff, "
+    "in particular in respect of risk assessments.",
+    "Letters should be dispatched within 24 hours of attendance.",
+    "There needs to be systems in place where people who do not engage are not left with family only to care for them.",
+]
+
+REAL_OTHERS = [
+    # West Sussex strategies and needs assessments
+    "Caring for someone with dementia can put a huge strain on the carer's physical and mental health.",
+    "Dementia Friendly Communities in West Sussex have been growing steadily since the start of the last "
+    "Dementia Strategy.",
+    "Some practitioners reported having relationships with clinic staff where they could arrange fast track "
+    "appointments for their service users and reported that this worked well; it was suggested that these "
+    "pathways should be formalised.",
+    "Strathdee et al (2002) estimated that 83% of substance misuse clients had a dual diagnosis.",
+    "The trust provides a wide range of medical, nursing and therapeutic care to over 8,000 people a day.",
+    "In 2022, Adur had the highest rate of conceptions among under 18s (17.4 per 1,000) and Horsham had the "
+    "smallest rate (6 per 1,000).",
+    "What can we do and what are we doing?",
+    "Suicide audit completed in February 2017 and used to inform the new suicide prevention strategy.",
+    "Advice about parenting strategies was found to be of benefit.",
+    "Services were perceived to be thinly spread and parents identified a range of provision that they felt was "
+    "needed.",
+    "Further, they were advised that, should they want to re-continue with mental health support, they should "
+    "consult their GP and gain a new referral.",
+    "Similarly, professionals stressed that the broader familial context and needs should be assessed and addressed.",
+    "It should be noted that young people can self-refer.",
+    "All projections should be treated with caution and the current ONS projections will be revised in 2014 "
+    "incorporating data from the 2011 Census.",
+    "(reference)11 In 2017/18 24% of people aged over 65 in West Sussex died in hospital.",
+    "Further development of trauma informed approaches and training across the system",
+    # Prevention of Future Deaths reports
+    "The safer regimes meetings were not provided with all relevant information and were not used to their full "
+    "effect.",
+    "There is a significant wait time for referral to the Assessment and Treatment Service.",
+    "There was confusion in the terminology used between nursing staff or doctors and the CRISIS team when out "
+    "of hours calls were made such that it was not clear between parties whether a referral, advice or "
+    "assessment was sought",
+    "There was no proper system for identifying whether a service user should be permitted to leave the unit.",
+]
+
+
+@pytest.mark.parametrize("text", REAL_RECOMMENDATIONS)
+def test_real_recommendations(text: str) -> None:
+    assert classify(text) == "recommendation"
+
+
+@pytest.mark.parametrize("text", REAL_OTHERS)
+def test_real_non_recommendations(text: str) -> None:
+    assert classify(text) == "other"
+
+
+# --------------------------------------------------------------------------------------------------
+# classify: rules
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Recommendation 3: Commissioners review the crisis pathway.",
+        "We recommend a single point of access.",
+        "It is recommended that all GPs complete suicide awareness training.",
+        "Commissioners need to agree a joint protocol.",
+        "Staff must record every contact.",
+        "We are committed to reducing waiting times.",
+        "Develop a crisis café in each district.",
+        "Ensure carers are offered an assessment.",
+        "Improve access to talking therapies.",
+        "• Work with schools to raise awareness.",
+        "- To support and strengthen primary care provision through building capacity.",
+        "Improving services and support: Ensure people get the right services at the right time.",
+    ],
+)
+def test_recommendation_cues(text: str) -> None:
+    assert classify(text) == "recommendation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rates of self-harm increased by 12%.",
+        "The service was commissioned in 2015.",
+        "Should services be commissioned jointly?",
+        "Respondents felt more should be done.",
+        "“You should have seen the queue,” one parent said.",
+        "The patient should have been referred earlier.",
+        "Support for carers is provided by the county council.",
+        "Review of the literature found little evidence.",
+        "We will:",
+        "How we will get there",
+        "This data is taken from two sources and should be viewed with a degree of caution.",
+        "Their lives continue to be harder, poorer and shorter than they should be.",
+        "Research consistently shows that early help can make a difference.",
+        "",
+    ],
+)
+def test_non_recommendation_cues(text: str) -> None:
+    assert classify(text) == "other"
+
+
+def test_heading_context() -> None:
+    assert classify("Support for carers", heading="Our priorities") == "recommendation"
+    assert classify("Better information at diagnosis", heading="What we will do") == "recommendation"
+    assert classify("Support for carers", heading="Key issues and challenges") == "other"
+    assert classify("Support for carers") == "other"
+    assert classify("Rates rose by 12% in 2019.", heading="Recommendations") == "other"
+    assert classify("Services were fragmented.", heading="Recommendations") == "other"
+
+
+def test_multi_sentence_text_is_a_recommendation_if_any_sentence_is() -> None:
+    text = "Waiting times have doubled since 2015. Commissioners should act now to reduce them."
+    assert classify(text) == "recommendation"
+
+
+# --------------------------------------------------------------------------------------------------
+# Real documents (skipped without ../shared)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_real_pdf_pages_keep_span_invariant() -> None:
+    pdf = SHARED / "corpus" / "westsussex" / "2019_WSHWB_joint-health-wellbeing-strategy-2019-2024.pdf"
+    if not pdf.exists():
+        pytest.skip("shared corpus not available")
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    blocks: list[Block] = []
+    for index in range(min(len(doc), 12)):
+        text = doc[index].get_textpage().get_text_range()
+        for chunk in re.split(r"\n\s*\n|\n(?=\s*•)", text):
+            if chunk.strip():
+                kind = "item" if chunk.lstrip().startswith("•") else "paragraph"
+                blocks.append(Block(kind, chunk.replace("\r", ""), index + 1))
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert any(p.kind == "recommendation" for p in passages)
+    assert all(len(p.text.split()) <= 200 for p in passages)
