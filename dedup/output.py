@@ -1,0 +1,138 @@
+"""One set of output options for every command: a rich table for people, JSON/CSV/Markdown (and
+XLSX) for programs and colleagues. Data goes to stdout or ``--out``; messages go to stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from dedup.errors import DedupError
+from dedup.models import Document, Link, Passage
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    md = "md"
+    xlsx = "xlsx"
+
+
+@dataclass
+class Table:
+    """A titled table: what the terminal, CSV, Markdown and spreadsheet outputs show."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    links: dict[int, list[str | None]] = field(default_factory=dict)  # column index -> per-row hyperlink
+
+
+# --- JSON shapes (documented in the README; keep them stable) -------------------------------------
+
+
+def document_json(d: Document) -> dict[str, Any]:
+    return {"id": d.id, "title": d.title, "organisation": d.organisation, "year": d.year, "source": d.source}
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "text": p.text,
+        "page": p.page,
+        "kind": p.kind,
+        "heading": p.heading,
+        "document": document_json(p.document),
+    }
+
+
+def link_json(link: Link) -> dict[str, Any]:
+    return {"a": passage_json(link.a), "b": passage_json(link.b), "score": round(link.score, 4), "type": link.type}
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def to_csv(table: Table) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    for row in table.rows:
+        w.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def to_markdown(tables: Sequence[Table]) -> str:
+    parts = []
+    for t in tables:
+        lines = [f"## {t.title}", "", "| " + " | ".join(_md_escape(c) for c in t.columns) + " |"]
+        lines.append("|" + "|".join("---" for _ in t.columns) + "|")
+        for row in t.rows:
+            lines.append("| " + " | ".join(_md_escape(_cell(v)) for v in row) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def print_rich(tables: Sequence[Table], console: Any) -> None:
+    from rich.table import Table as RichTable
+
+    for t in tables:
+        rt = RichTable(title=t.title, show_lines=False, title_justify="left", expand=False)
+        for c in t.columns:
+            rt.add_column(c, overflow="fold")
+        for row in t.rows:
+            rt.add_row(*[_cell(v) for v in row])
+        console.print(rt)
+
+
+def write_xlsx(tables: Sequence[Table], path: Path) -> None:
+    from dedup.spreadsheet import write_workbook
+
+    write_workbook(tables, path)
+
+
+def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, console: Any) -> None:
+    """Write ``data`` (JSON) or ``tables`` in ``fmt`` to ``out`` or stdout."""
+    if fmt is Format.xlsx:
+        if out is None:
+            raise DedupError("--format xlsx writes a file: add --out FILE.xlsx")
+        write_xlsx(tables, out)
+        return
+    if fmt is Format.table and out is None:
+        print_rich(tables, console)
+        return
+    if fmt is Format.json:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt is Format.csv:
+        text = to_csv(tables[0]) if len(tables) == 1 else "\n".join(to_csv(t) for t in tables)
+    elif fmt is Format.md:
+        text = to_markdown(tables)
+    else:  # a table written to a file: plain text rendering
+        from rich.console import Console
+
+        buf = Console(file=io.StringIO(), width=160, no_color=True)
+        print_rich(tables, buf)
+        text = buf.file.getvalue()  # type: ignore[attr-defined]
+    if out is None:
+        console.file.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")

@@ -1,0 +1,474 @@
+"""The store: one SQLite file holding documents, pages, passages and cached embeddings.
+
+The schema is built by numbered migrations; a store made by an older version is upgraded in place,
+never silently recreated. Every change to one document happens in one transaction, so a run that is
+killed part-way leaves the store as it was before that document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.errors import NotFound, StoreError
+from dedup.models import Document, Passage, PassageDraft
+
+DEFAULT_STORE = Path("indexes") / "dedup.db"
+
+
+def default_store_path() -> Path:
+    env = os.environ.get("DEDUP_STORE")
+    return Path(env) if env else DEFAULT_STORE
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one inside the caller's transaction (executescript would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL UNIQUE,
+            content_hash TEXT NOT NULL,
+            title TEXT,
+            organisation TEXT,
+            year INTEGER,
+            format TEXT NOT NULL,
+            page_count INTEGER NOT NULL DEFAULT 0,
+            ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE TABLE pages (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (doc_id, number)
+        );
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            page INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            heading TEXT NOT NULL DEFAULT '',
+            text_hash TEXT NOT NULL
+        );
+        CREATE INDEX passages_doc ON passages(doc_id, seq);
+        CREATE INDEX passages_hash ON passages(text_hash);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """,
+    )
+
+
+def m002_embeddings(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, text_hash)
+        );
+        """,
+    )
+
+
+def m003_org_aliases(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE org_aliases (
+            alias_key TEXT PRIMARY KEY,
+            canonical TEXT NOT NULL
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_embeddings, m003_org_aliases]
+
+# Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
+BUILTIN_ALIASES = {
+    "nhse": "NHS England",
+    "nhs england": "NHS England",
+    "nhs england and nhs improvement": "NHS England",
+    "nhsei": "NHS England",
+    "dhsc": "Department of Health and Social Care",
+    "department of health": "Department of Health and Social Care",
+    "phe": "Public Health England",
+    "ohid": "Office for Health Improvement and Disparities",
+    "cqc": "Care Quality Commission",
+    "wscc": "West Sussex County Council",
+}
+
+
+def org_key(name: str) -> str:
+    """The comparison key of an organisation name: case, punctuation and spacing folded."""
+    s = name.lower().replace("&", " and ")
+    s = re.sub(r"[^\w]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """Everything needed to write one document: metadata, page texts and passages."""
+
+    id: str
+    source: str
+    content_hash: str
+    title: str | None
+    organisation: str | None
+    year: int | None
+    format: str
+    pages: dict[int, str]
+    passages: list[PassageDraft]
+
+
+class Store:
+    """A dedup store. Open with ``Store(path)``; use as a context manager to close it."""
+
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"no store at {self.path}; run `dedup ingest PATH` first, or pass --store")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+        self.db.row_factory = sqlite3.Row
+
+    # -- lifecycle
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def index_path(self) -> Path:
+        """Where the FAISS index of this store lives: beside the database."""
+        return self.path.with_suffix(".faiss")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{self.path} was made by a newer dedup (schema {version}); upgrade dedup to open it")
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                migration(self.db)
+                self.db.execute(f"PRAGMA user_version = {number}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- meta
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- organisations
+
+    def aliases(self) -> dict[str, str]:
+        table = dict(BUILTIN_ALIASES)
+        table.update({r[0]: r[1] for r in self.db.execute("SELECT alias_key, canonical FROM org_aliases")})
+        return table
+
+    def add_alias(self, alias: str, canonical: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO org_aliases(alias_key, canonical) VALUES (?, ?)", (org_key(alias), canonical)
+        )
+        self.db.execute(
+            "INSERT OR REPLACE INTO org_aliases(alias_key, canonical) VALUES (?, ?)",
+            (org_key(canonical), canonical),
+        )
+        # Documents already stored under the alias follow it.
+        for row in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL"):
+            if org_key(row[0]) == org_key(alias):
+                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, row[0]))
+
+    def normalise_org(self, name: str | None) -> str | None:
+        """The canonical spelling of an organisation: an alias's target, else the first spelling stored."""
+        if name is None or not name.strip():
+            return None
+        name = re.sub(r"\s+", " ", name).strip()
+        key = org_key(name)
+        table = self.aliases()
+        if key in table:
+            return table[key]
+        for row in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL"):
+            if org_key(row[0]) == key:
+                return str(row[0])
+        return name
+
+    # -- documents
+
+    def find_by_source(self, source: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT id, content_hash, title, organisation, year FROM documents WHERE source = ?", (source,)
+        ).fetchone()
+        return row
+
+    def find_by_hash(self, content_hash: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT id, source FROM documents WHERE content_hash = ?", (content_hash,)
+        ).fetchone()
+        return row
+
+    def unique_id(self, wanted: str, source: str) -> str:
+        base = re.sub(r"[^\w.\-]+", "-", wanted).strip("-") or "doc"
+        candidate, n = base, 2
+        while True:
+            row = self.db.execute("SELECT source FROM documents WHERE id = ?", (candidate,)).fetchone()
+            if row is None or row[0] == source:
+                return candidate
+            candidate, n = f"{base}-{n}", n + 1
+
+    def add_document(self, doc: NewDocument) -> str:
+        """Write a document with its pages and passages in one transaction, replacing any earlier
+        version from the same source. Returns the document id."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            old = self.db.execute("SELECT id FROM documents WHERE source = ?", (doc.source,)).fetchone()
+            if old is not None:
+                self.db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
+            self.db.execute(
+                "INSERT INTO documents(id, source, content_hash, title, organisation, year, format, page_count)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.source,
+                    doc.content_hash,
+                    doc.title,
+                    doc.organisation,
+                    doc.year,
+                    doc.format,
+                    len(doc.pages),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO pages(doc_id, number, text) VALUES (?, ?, ?)",
+                [(doc.id, n, t) for n, t in sorted(doc.pages.items())],
+            )
+            self.db.executemany(
+                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (doc.id, i, p.page, p.start, p.end, p.text, p.kind, p.heading, text_hash(p.text))
+                    for i, p in enumerate(doc.passages)
+                ],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return doc.id
+
+    def update_metadata(self, doc_id: str, title: str | None, organisation: str | None, year: int | None) -> None:
+        self.db.execute(
+            "UPDATE documents SET title = ?, organisation = ?, year = ? WHERE id = ?",
+            (title, organisation, year, doc_id),
+        )
+
+    def remove_document(self, ref: str) -> Document:
+        doc = self.document(ref)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return doc
+
+    def _doc(self, row: sqlite3.Row) -> Document:
+        return Document(
+            id=row["id"],
+            title=row["title"],
+            organisation=row["organisation"],
+            year=row["year"],
+            source=row["source"],
+            format=row["format"],
+            content_hash=row["content_hash"],
+            passage_count=row["passage_count"],
+        )
+
+    _DOC_SQL = "SELECT d.*, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id) AS passage_count FROM documents d"
+
+    def documents(self) -> list[Document]:
+        rows = self.db.execute(self._DOC_SQL + " ORDER BY d.year IS NULL, d.year, d.id")
+        return [self._doc(r) for r in rows]
+
+    def document(self, ref: str) -> Document:
+        """A document by id, by source path, or by file name."""
+        row = self.db.execute(self._DOC_SQL + " WHERE d.id = ? OR d.source = ?", (ref, ref)).fetchone()
+        if row is None:
+            resolved = str(Path(ref).resolve()) if ref else ref
+            row = self.db.execute(self._DOC_SQL + " WHERE d.source = ?", (resolved,)).fetchone()
+        if row is None:
+            rows = [r for r in self.db.execute(self._DOC_SQL) if Path(r["source"]).name == ref]
+            if len(rows) == 1:
+                row = rows[0]
+        if row is None:
+            raise NotFound(f"no document '{ref}' in the store; `dedup docs` lists document ids")
+        return self._doc(row)
+
+    def page_text(self, doc_id: str, page: int) -> str:
+        row = self.db.execute("SELECT text FROM pages WHERE doc_id = ? AND number = ?", (doc_id, page)).fetchone()
+        return "" if row is None else str(row[0])
+
+    # -- passages
+
+    def passages(
+        self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
+    ) -> list[Passage]:
+        docs = {d.id: d for d in self.documents()}
+        sql = "SELECT id, doc_id, page, start, end, text, kind, heading FROM passages"
+        where: list[str] = []
+        args: list[object] = []
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        if doc_ids is not None:
+            where.append(f"doc_id IN ({','.join('?' * len(doc_ids))})")
+            args.extend(doc_ids)
+        if ids is not None:
+            id_list = list(ids)
+            where.append(f"id IN ({','.join('?' * len(id_list))})")
+            args.extend(id_list)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY doc_id, seq"
+        return [
+            Passage(
+                id=r["id"],
+                document=docs[r["doc_id"]],
+                page=r["page"],
+                start=r["start"],
+                end=r["end"],
+                text=r["text"],
+                kind=r["kind"],
+                heading=r["heading"],
+            )
+            for r in self.db.execute(sql, args)
+        ]
+
+    def passage_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    # -- embeddings
+
+    def missing_embeddings(self, model: str) -> list[tuple[str, str]]:
+        """(text_hash, text) of passages with no cached vector for ``model``, one per distinct text."""
+        rows = self.db.execute(
+            "SELECT p.text_hash, MIN(p.text) FROM passages p"
+            " LEFT JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash"
+            " WHERE e.text_hash IS NULL GROUP BY p.text_hash",
+            (model,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def put_embeddings(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO embeddings(model, text_hash, vector) VALUES (?, ?, ?)",
+                [(model, h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def embedded_models(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT model FROM embeddings")]
+
+    def drop_embeddings(self, model: str | None = None) -> None:
+        if model is None:
+            self.db.execute("DELETE FROM embeddings")
+        else:
+            self.db.execute("DELETE FROM embeddings WHERE model = ?", (model,))
+
+    def passage_vectors(self, model: str, dim: int, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, vectors) of every embedded passage, in id order."""
+        sql = "SELECT p.id, e.vector FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash"
+        args: list[str] = [model]
+        if kind:
+            sql += " WHERE p.kind = ?"
+            args.append(kind)
+        sql += " ORDER BY p.id"
+        ids: list[int] = []
+        buf = bytearray()
+        for pid, blob in self.db.execute(sql, args):
+            ids.append(pid)
+            buf += blob
+        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+        return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
+
+    def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for lo in range(0, len(hashes), 500):
+            chunk = list(hashes[lo : lo + 500])
+            rows = self.db.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})",
+                [model, *chunk],
+            )
+            for h, blob in rows:
+                out[h] = np.frombuffer(blob, dtype=np.float32).reshape(dim)
+        return out
+
+    def iter_documents_raw(self) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute("SELECT * FROM documents")
