@@ -16,7 +16,10 @@ class InputError(DedupError):
     def __init__(self, path: str, message: str) -> None:
         self.path = path
         self.message = message
-        super().__init__(f"{path}: {message}")
+        super().__init__(path, message)  # both in args, so the error survives pickling across processes
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
 
 
 class UnsupportedFormat(InputError):

@@ -92,7 +92,10 @@ def year_of(value: str | int | None) -> int | None:
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
     """Expand folders (recursively) into supported files. Returns (files, problems) where problems
-    are paths given that do not exist or name an unsupported file."""
+    are paths given that do not exist or name an unsupported file.
+
+    Inside folders, hidden files, the manifest and README files (which describe the folder, they are
+    not documents of it) are skipped; a file named explicitly is always read."""
     files: list[Path] = []
     problems: list[FileResult] = []
     for path in paths:
@@ -101,7 +104,11 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
         elif path.is_dir():
             for p in sorted(path.rglob("*")):
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts):
-                    if p.name != MANIFEST_NAME and p.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES:
+                    if (
+                        p.name != MANIFEST_NAME
+                        and not p.stem.upper().startswith("README")
+                        and p.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES
+                    ):
                         files.append(p)
         elif path.suffix.lower() in DOCUMENT_SUFFIXES | TABLE_SUFFIXES:
             files.append(path)

@@ -319,7 +319,7 @@ _PAST_DESCRIPTION = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\b", re.I)
 _ACTION_HEADING = re.compile(
     r"\brecommend|\bactions?\b|\bpriorit(?:y|ies)\b|\bwhat\s+we\s+will\b|\bwe\s+will\b|\bhow\s+we\s+will\b"
     r"|\bour\s+(?:commitments?|pledges?|goals|aims|ambitions|objectives|plans?|intentions)\b|\bnext\s+steps\b"
-    r"|\bkey\s+asks\b|\bareas?\s+(?:for|of)\s+focus\b|\bcommitments?\b|\bobjectives\b|\bwhat\s+needs\s+to\b"
+    r"|\bkey\s+asks\b|\bcall(?:ing|s)?\s+for\b|\bareas?\s+(?:for|of)\s+focus\b|\bcommitments?\b|\bobjectives\b|\bwhat\s+needs\s+to\b"
     r"|\bwhat\s+(?:should|must)\b|\bthe\s+way\s+forward\b|\bimplementation\s+plan\b",
     re.I,
 )
@@ -344,12 +344,15 @@ _IMPERATIVES = frozenset(
     define disseminate educate eliminate formalise investigate link measure mitigate modernise nurture
     organise plan prepare redesign reform remove require restructure revise safeguard secure signpost
     standardise transform utilise widen
+    employ appoint fund hire stop start end ban phase replace bring join open halve double cut abolish
+    guarantee expect enforce
     """.split()
 )
 # Of those, the ones that are also common nouns ("Support for carers is ...", "Review of ...").
 _NOUN_TOO = frozenset(
     "increase reduce review support work use target map audit share offer focus help "
-    "commission design scope update launch pilot plan link challenge reform".split()
+    "commission design scope update launch pilot plan link challenge reform fund start end cut ban "
+    "double open".split()
 )
 _NOUN_FOLLOWERS = re.compile(
     r"^\s*(?:of|in|for|is|was|are|were|has|had|from|levels?|rates?|services?|workers?|staff|team|groups?|"

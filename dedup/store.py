@@ -133,11 +133,38 @@ BUILTIN_ALIASES = {
 }
 
 
+_ORG_WORDS = {"dept": "department", "center": "centre", "organization": "organisation", "ctr": "centre"}
+
+
 def org_key(name: str) -> str:
-    """The comparison key of an organisation name: case, punctuation and spacing folded."""
-    s = name.lower().replace("&", " and ")
-    s = re.sub(r"[^\w]+", " ", s)
-    return re.sub(r"\s+", " ", s).strip()
+    """The comparison key of an organisation name.
+
+    Folds case, punctuation, '&', a leading 'The', a trailing '(charity)'-style note, common
+    abbreviations and US spellings ('Dept.', 'Center'), and an 'NHS' word inside a longer name
+    ('Eastbrook Mental Health NHS Trust' = 'Eastbrook Mental Health Trust'; 'NHS England' stays).
+    """
+    s = re.sub(r"\([^)]*\)\s*$", "", name.strip())
+    s = s.lower().replace("&", " and ")
+    words = [_ORG_WORDS.get(w, w) for w in re.findall(r"\w+", s)]
+    if words and words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    if "nhs" in words and len(words) > 2:
+        words = [w for w in words if w != "nhs"]
+    return " ".join(words)
+
+
+def same_org(a: str, b: str) -> bool:
+    """Two keys name one body, allowing an acronym for trailing words: 'northmere icb' = 'northmere
+    integrated care board', 'northmere cc' = 'northmere county council'."""
+    if a == b:
+        return True
+    wa, wb = a.split(), b.split()
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    if len(wa) < 2 or wa[:-1] != wb[: len(wa) - 1]:
+        return False
+    rest = wb[len(wa) - 1 :]
+    return 2 <= len(rest) <= 6 and wa[-1] == "".join(w[0] for w in rest)
 
 
 @dataclass(frozen=True)
@@ -240,7 +267,12 @@ class Store:
                 self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, row[0]))
 
     def normalise_org(self, name: str | None) -> str | None:
-        """The canonical spelling of an organisation: an alias's target, else the first spelling stored."""
+        """The canonical spelling of an organisation.
+
+        An alias's target if the user (or the built-in table) named one; else the spelling already in
+        the store for the same body. When the new spelling is the fuller one ('Northmere Integrated
+        Care Board' after 'Northmere ICB'), documents already stored take the fuller spelling.
+        """
         if name is None or not name.strip():
             return None
         name = re.sub(r"\s+", " ", name).strip()
@@ -248,9 +280,15 @@ class Store:
         table = self.aliases()
         if key in table:
             return table[key]
-        for row in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL"):
-            if org_key(row[0]) == key:
-                return str(row[0])
+        stored = [
+            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+        ]
+        for existing in stored:
+            if same_org(org_key(existing), key):
+                if org_key(existing) in table.values() or len(key) <= len(org_key(existing)):
+                    return str(existing)
+                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (name, existing))
+                return name
         return name
 
     # -- documents

@@ -1,0 +1,172 @@
+"""The command line as a user drives it (typer's CliRunner), with the hashing model for speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup.cli import app
+
+from .conftest import CORPUS, ROOT
+
+runner = CliRunner()
+
+
+def run(store: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--store", str(store), "--quiet", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_command_has_help_text() -> None:
+    import typer.main
+
+    group = typer.main.get_group(app)
+    for name, command in group.commands.items():
+        assert command.help and len(command.help) > 20, name
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+
+
+def test_help_does_not_import_the_model_stack() -> None:
+    code = "import sys; from dedup.cli import app; bad = [m for m in ('torch', 'sentence_transformers', 'faiss', 'pdfplumber') if m in sys.modules]; print(bad)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_python_dash_m_dedup_works() -> None:
+    result = subprocess.run([sys.executable, "-m", "dedup", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and "ingest" in result.stdout
+
+
+def test_ingest_then_docs_as_json(store_path: Path) -> None:
+    code, _, err = run(store_path, "ingest", str(CORPUS))
+    assert code == 0, err
+    code, out, _ = run(store_path, "docs", "--format", "json")
+    docs = json.loads(out)["documents"]
+    assert len(docs) == 14
+    first = docs[0]
+    assert set(first) >= {"id", "title", "organisation", "year", "source", "passages", "missing"}
+    assert first["year"] == 2013 and first["missing"] == []
+
+
+def test_docs_lists_missing_metadata(tmp_path: Path, store_path: Path) -> None:
+    f = tmp_path / "untitled.txt"
+    f.write_text("We will open a crisis café in every town.")
+    run(store_path, "ingest", str(f), "--org", "Town Council")
+    code, out, _ = run(store_path, "docs", "--format", "csv")
+    assert code == 0
+    header, row = out.strip().splitlines()
+    assert header.split(",")[-1] == "missing"
+    assert row.endswith('"title, year"')
+
+
+def test_ingest_reports_bad_files_and_exits_nonzero(tmp_path: Path, store_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("We will open a crisis café in every town.")
+    (tmp_path / "zero.pdf").write_bytes(b"")
+    result = runner.invoke(app, ["--store", str(store_path), "ingest", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "zero.pdf" in result.stderr and "empty" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    code, out, _ = run(store_path, "docs", "--format", "json")
+    assert [d["id"] for d in json.loads(out)["documents"]] == ["good"]
+
+
+def test_remove_takes_a_document_out(store_path: Path) -> None:
+    run(store_path, "ingest", str(CORPUS))
+    code, _, err = run(store_path, "remove", "2016_cpf_beyond_beds")
+    assert code == 0, err
+    _, out, _ = run(store_path, "docs", "--format", "json")
+    assert "2016_cpf_beyond_beds" not in {d["id"] for d in json.loads(out)["documents"]}
+    code, _, err = run(store_path, "remove", "no-such-doc")
+    assert code == 1 and "dedup docs" in err
+
+
+def test_reading_commands_do_not_create_a_store(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path / "none.db", "docs")
+    assert code == 1 and "dedup ingest" in err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_store_from_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "plan.txt"
+    f.write_text("We will open a crisis café in every town.")
+    monkeypatch.setenv("DEDUP_STORE", str(tmp_path / "env.db"))
+    result = runner.invoke(app, ["--quiet", "ingest", str(f)])
+    assert result.exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_alias_command_merges_organisations(tmp_path: Path, store_path: Path) -> None:
+    f = tmp_path / "plan.txt"
+    f.write_text("We will open a crisis café in every town.")
+    run(store_path, "ingest", str(f), "--org", "WSHWB")
+    code, _, _ = run(store_path, "alias", "WSHWB", "West Sussex Health and Wellbeing Board")
+    assert code == 0
+    _, out, _ = run(store_path, "docs", "--format", "json")
+    assert json.loads(out)["documents"][0]["organisation"] == "West Sussex Health and Wellbeing Board"
+
+
+def test_output_to_file_in_markdown(store_path: Path, tmp_path: Path) -> None:
+    run(store_path, "ingest", str(CORPUS))
+    out_file = tmp_path / "docs.md"
+    code, out, _ = run(store_path, "docs", "--format", "md", "--out", str(out_file))
+    assert code == 0 and out == ""
+    text = out_file.read_text()
+    assert text.startswith("## Documents") and "| 2016_cpf_beyond_beds |" in text
+
+
+def _consistent(db_path: Path) -> tuple[int, int]:
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    docs = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    empty = db.execute(
+        "SELECT COUNT(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.doc_id = d.id)"
+    ).fetchone()[0]
+    orphans = db.execute(
+        "SELECT COUNT(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = p.doc_id)"
+    ).fetchone()[0]
+    pages = db.execute(
+        "SELECT COUNT(*) FROM documents d WHERE d.page_count != (SELECT COUNT(*) FROM pages g WHERE g.doc_id = d.id)"
+    ).fetchone()[0]
+    db.close()
+    assert (empty, orphans, pages) == (0, 0, 0)
+    return docs, 0
+
+
+def test_sigkill_mid_ingest_leaves_a_consistent_store(tmp_path: Path) -> None:
+    # Several copies of the corpus make a run long enough to kill part-way.
+    src = tmp_path / "many"
+    for i in range(4):
+        for f in CORPUS.glob("*.pdf"):
+            (src / f"copy{i}").mkdir(parents=True, exist_ok=True)
+            (src / f"copy{i}" / f.name).write_bytes(f.read_bytes())
+    total = len(list(src.rglob("*.pdf")))
+    db_path = tmp_path / "killed.db"
+    cmd = [sys.executable, "-m", "dedup", "--store", str(db_path), "--quiet", "ingest", str(src)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if db_path.exists():
+            try:
+                with sqlite3.connect(db_path, timeout=1) as db:
+                    if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 3:
+                        break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done, _ = _consistent(db_path)
+    assert 0 < done < total, "the kill should land mid-run"
+    rerun = subprocess.run(cmd, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _consistent(db_path)[0] == total

@@ -1,0 +1,131 @@
+"""The store: migrations, one-transaction document writes, organisation names."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup.errors import NotFound, StoreError
+from dedup.models import PassageDraft
+from dedup.store import MIGRATIONS, NewDocument, Store, m001_initial
+
+
+def _doc(doc_id: str, source: str, texts: list[str], org: str | None = "Org", digest: str = "h1") -> NewDocument:
+    pages = {1: "\n\n".join(texts)}
+    passages, pos = [], 0
+    for t in texts:
+        passages.append(PassageDraft(page=1, start=pos, end=pos + len(t), text=t, kind="recommendation"))
+        pos += len(t) + 2
+    return NewDocument(doc_id, source, digest, "Title", org, 2020, "txt", pages, passages)
+
+
+def test_new_store_has_every_migration(store: Store) -> None:
+    assert store.schema_version() == len(MIGRATIONS)
+
+
+def test_store_made_by_an_older_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    m001_initial(db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO documents(id, source, content_hash, format) VALUES ('d1', '/x.pdf', 'h', 'pdf')")
+    db.close()
+    with Store(path) as s:
+        assert s.schema_version() == len(MIGRATIONS)
+        assert [d.id for d in s.documents()] == ["d1"]  # data kept, not recreated
+        s.put_embeddings("m", ["h"], np.ones((1, 4), dtype=np.float32))  # table from a later migration
+
+
+def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    db.close()
+    with pytest.raises(StoreError, match="newer dedup"):
+        Store(path)
+
+
+def test_not_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a dedup store"):
+        Store(path)
+
+
+def test_missing_store_is_not_created_when_reading(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="dedup ingest"):
+        Store(tmp_path / "nothing.db", create=False)
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_replacing_a_document_swaps_all_its_passages(store: Store) -> None:
+    store.add_document(_doc("d", "/a.txt", ["one", "two", "three"]))
+    store.add_document(_doc("d", "/a.txt", ["four"], digest="h2"))
+    assert [p.text for p in store.passages()] == ["four"]
+    assert store.documents()[0].content_hash == "h2"
+
+
+def test_failed_write_leaves_the_old_version(store: Store) -> None:
+    store.add_document(_doc("d", "/a.txt", ["one", "two"]))
+    bad = _doc("d", "/a.txt", ["x"], digest="h2")
+    bad.passages.append(None)  # type: ignore[arg-type]  # breaks half-way through the insert
+    with pytest.raises(AttributeError):
+        store.add_document(bad)
+    assert [p.text for p in store.passages()] == ["one", "two"]
+    assert store.documents()[0].content_hash == "h1"
+
+
+def test_remove_document_by_id_or_file_name(store: Store) -> None:
+    store.add_document(_doc("a", "/x/a.txt", ["one"]))
+    store.add_document(_doc("b", "/x/b.txt", ["two"]))
+    assert store.remove_document("a.txt").id == "a"
+    assert [d.id for d in store.documents()] == ["b"]
+    with pytest.raises(NotFound, match="dedup docs"):
+        store.remove_document("zzz")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("NHS England", "NHSE"),
+        ("Northmere ICB", "Northmere Integrated Care Board"),
+        ("Northmere County Council", "Northmere CC"),
+        ("Department of Wellbeing", "The Dept. of Wellbeing"),
+        ("Mind the Gap Alliance", "MIND THE GAP ALLIANCE (charity)"),
+        ("Eastbrook Mental Health Trust", "Eastbrook Mental Health NHS Trust"),
+    ],
+)
+def test_organisation_variants_are_one_organisation(store: Store, first: str, second: str) -> None:
+    store.add_document(_doc("a", "/a.txt", ["one"], org=store.normalise_org(first)))
+    store.add_document(_doc("b", "/b.txt", ["two"], org=store.normalise_org(second)))
+    orgs = {d.organisation for d in store.documents()}
+    assert len(orgs) == 1
+
+
+def test_distinct_organisations_stay_distinct(store: Store) -> None:
+    store.add_document(_doc("a", "/a.txt", ["one"], org=store.normalise_org("Northmere County Council")))
+    store.add_document(_doc("b", "/b.txt", ["two"], org=store.normalise_org("Northmere ICB")))
+    assert len({d.organisation for d in store.documents()}) == 2
+
+
+def test_user_alias_renames_stored_documents(store: Store) -> None:
+    store.add_document(_doc("a", "/a.txt", ["one"], org="WSHWB"))
+    store.add_alias("WSHWB", "West Sussex Health and Wellbeing Board")
+    assert store.documents()[0].organisation == "West Sussex Health and Wellbeing Board"
+    assert store.normalise_org("wshwb") == "West Sussex Health and Wellbeing Board"
+
+
+def test_embeddings_are_cached_by_text(store: Store) -> None:
+    store.add_document(_doc("a", "/a.txt", ["same text", "other"]))
+    store.add_document(_doc("b", "/b.txt", ["same text"]))
+    missing = store.missing_embeddings("m")
+    assert sorted(t for _, t in missing) == ["other", "same text"]  # one entry per distinct text
+    store.put_embeddings("m", [h for h, _ in missing], np.eye(2, 4, dtype=np.float32))
+    assert store.missing_embeddings("m") == []
+    ids, vecs = store.passage_vectors("m", 4)
+    assert len(ids) == 3 and vecs.shape == (3, 4)
