@@ -193,9 +193,7 @@ def ingest(
     data = {"files": [r.__dict__ | {"doc_ids": list(r.doc_ids)} for r in report.results]}
     emit(data, [table], fmt, out, out_console)
     counts = ", ".join(
-        f"{report.count(s)} {s}"
-        for s in ("added", "replaced", "updated", "unchanged", "failed")
-        if report.count(s)
+        f"{report.count(s)} {s}" for s in ("added", "replaced", "updated", "unchanged", "failed") if report.count(s)
     )
     note(f"{len(report.results)} files: {counts or 'nothing to do'}")
     if report.failed:
@@ -289,6 +287,203 @@ def index(
         f"model {stats.model}: embedded {stats.embedded} new texts; index +{stats.added} -{stats.removed}, "
         f"{stats.total} passages"
     )
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _where(p: Any) -> str:
+    d = p.document
+    org = d.organisation or "?"
+    return f"{d.id} ({org}, {d.year or '?'}) p.{p.page}"
+
+
+@app.command()
+def links(
+    min_score: Annotated[float, typer.Option("--min-score", help="Only links scoring at least this (0-1).")] = 0.0,
+    link_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type", "-t", help="Only these types (repeatable): verbatim, near-verbatim, paraphrase, related."
+        ),
+    ] = None,
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", "-d", help="Only links touching this document (repeatable).")
+    ] = None,
+    recommendations: Annotated[
+        bool, typer.Option("--recommendations", "-r", help="Only links between recommendation passages.")
+    ] = False,
+    documents: Annotated[
+        bool,
+        typer.Option("--documents", help="Summarise by document pair: which document repeats which, and how much."),
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows (0 = all).")] = 50,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Cross-document links: passages that say the same thing, with a score and a type."""
+    from dedup.links import document_overlaps, find_links
+    from dedup.models import LINK_TYPES
+    from dedup.output import document_json, link_json
+
+    types = link_type or list(LINK_TYPES)
+    bad = [t for t in types if t not in LINK_TYPES]
+    if bad:
+        raise fail(f"unknown link type {bad[0]!r}; use one of: {', '.join(LINK_TYPES)}")
+    with open_store() as store:
+        embedder = ensure_indexed(store, model)
+        found = find_links(
+            store,
+            embedder,
+            kind="recommendation" if recommendations else None,
+            types=types,  # type: ignore[arg-type]
+            min_score=min_score,
+            documents=doc,
+        )
+        all_docs = store.documents()
+    if documents:
+        overlaps = document_overlaps(found, all_docs)
+        shown = overlaps[:limit] if limit else overlaps
+        table = Table(
+            "Documents that repeat each other",
+            ["document A", "document B", "links", "A in B", "B in A"],
+            [[o.a.id, o.b.id, o.links, f"{o.share_a:.0%}", f"{o.share_b:.0%}"] for o in shown],
+        )
+        data = {
+            "documents": [
+                {
+                    "a": document_json(o.a),
+                    "b": document_json(o.b),
+                    "links": o.links,
+                    "share_a": round(o.share_a, 4),
+                    "share_b": round(o.share_b, 4),
+                }
+                for o in shown
+            ]
+        }
+        emit(data, [table], fmt, out, out_console)
+        return
+    shown_links = found[:limit] if limit else found
+    table = Table(
+        "Links",
+        ["score", "type", "earlier", "text", "later", "text "],
+        [[lk.score, lk.type, _where(lk.a), _short(lk.a.text), _where(lk.b), _short(lk.b.text)] for lk in shown_links],
+    )
+    emit({"links": [link_json(lk) for lk in shown_links]}, [table], fmt, out, out_console)
+    if limit and len(found) > limit:
+        note(f"showing {limit} of {len(found)} links; --limit 0 shows all")
+
+
+def _read_side(value: str) -> tuple[list[str], str]:
+    """Passages of a compare argument: a file's passages, or the text itself as one passage."""
+    path = Path(value)
+    if len(value) < 1024 and path.suffix and path.exists():
+        from dedup.ingest import parse_file
+
+        return [p.text for p in parse_file(path).passages], path.name
+    return [value], "text"
+
+
+@app.command()
+def compare(
+    a: Annotated[str | None, typer.Argument(help="A text, or a file (PDF, DOCX, HTML, TXT, MD).")] = None,
+    b: Annotated[str | None, typer.Argument(help="Another text or file.")] = None,
+    pairs: Annotated[
+        Path | None, typer.Option("--pairs", help="CSV with columns id,a,b: judge every row, in input order.")
+    ] = None,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """The engine's score and type for two texts or files, or for every row of a CSV of pairs."""
+    import csv
+
+    from dedup.embed import load_embedder
+
+    data: dict[str, Any]
+    if pairs is not None:
+        if a is not None or b is not None:
+            raise fail("give either two texts/files or --pairs FILE.csv, not both")
+        try:
+            with open(pairs, newline="", encoding="utf-8-sig") as f:
+                reader = csv.DictReader(f)
+                missing = {"id", "a", "b"} - set(reader.fieldnames or [])
+                if missing:
+                    raise fail(f"{pairs}: needs columns id,a,b; missing {', '.join(sorted(missing))}")
+                rows = list(reader)
+        except OSError as exc:
+            raise fail(f"{pairs}: cannot be read ({exc.strerror})") from None
+        from dedup.match import verdicts
+
+        embedder = load_embedder(model or os.environ.get("DEDUP_MODEL"))
+        texts_a = [r["a"] or "" for r in rows]
+        texts_b = [r["b"] or "" for r in rows]
+        va, vb = embedder.embed(texts_a), embedder.embed(texts_b)
+        judged = verdicts(list(zip(texts_a, texts_b, strict=True)), (va * vb).sum(axis=1))
+        data = {
+            "pairs": [
+                {"id": r["id"], "score": round(v.score, 4), "type": v.type} for r, v in zip(rows, judged, strict=True)
+            ]
+        }
+        table = Table(
+            "Pairs",
+            ["id", "score", "type", "cosine", "lexical", "opposed"],
+            [
+                [r["id"], v.score, v.type or "-", v.cosine, v.lexical, "yes" if v.opposed else ""]
+                for r, v in zip(rows, judged, strict=True)
+            ],
+        )
+        emit(data, [table], fmt, out, out_console)
+        return
+    if a is None or b is None:
+        raise fail("give two texts or files to compare (or --pairs FILE.csv)")
+    try:
+        (pa, name_a), (pb, name_b) = _read_side(a), _read_side(b)
+    except DedupError as exc:
+        raise fail(str(exc)) from None
+    embedder = load_embedder(model or os.environ.get("DEDUP_MODEL"))
+    if len(pa) == 1 and len(pb) == 1:
+        from dedup.match import compare as judge
+
+        v = judge(pa[0], pb[0], embedder)
+        data = {
+            "score": round(v.score, 4),
+            "type": v.type,
+            "cosine": round(v.cosine, 4),
+            "lexical": round(v.lexical, 4),
+            "opposed": v.opposed,
+        }
+        table = Table(
+            "Comparison",
+            ["score", "type", "cosine", "lexical", "opposed"],
+            [[v.score, v.type or "-", v.cosine, v.lexical, "yes" if v.opposed else ""]],
+        )
+        emit(data, [table], fmt, out, out_console)
+        return
+    from dedup.links import compare_passages
+
+    result = compare_passages(pa, pb, embedder)
+    data = {
+        "a": {"source": name_a, "passages": len(pa), "share_repeated": round(result.share_a, 4)},
+        "b": {"source": name_b, "passages": len(pb), "share_repeated": round(result.share_b, 4)},
+        "matches": [{"a": pa[m.a], "b": pb[m.b], "score": round(m.score, 4), "type": m.type} for m in result.matches],
+    }
+    tables = [
+        Table(
+            "Overlap",
+            ["document", "passages", "repeated in the other"],
+            [[name_a, len(pa), f"{result.share_a:.0%}"], [name_b, len(pb), f"{result.share_b:.0%}"]],
+        ),
+        Table(
+            "Matching passages",
+            ["score", "type", name_a, name_b],
+            [[m.score, m.type, _short(pa[m.a]), _short(pb[m.b])] for m in result.matches],
+        ),
+    ]
+    emit(data, tables, fmt, out, out_console)
 
 
 def _fresh_model(model: str | None) -> Embedder:

@@ -518,26 +518,41 @@ def _sentence_units(text: str, max_words: int) -> list[tuple[int, int]]:
     return units
 
 
+# "Recommendation 3:", "Action 2.", "Priority 4 -": a numbered statement always starts its own passage.
+_NUMBERED = re.compile(r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+[a-z]?\b", re.I)
+
+
 def _runs(text: str, units: list[tuple[int, int]], heading: str) -> list[tuple[PassageKind, list[int]]]:
-    """Consecutive sentences of the same kind, with very short "other" runs folded into a neighbour."""
+    """Consecutive sentences of the same kind, with very short "other" runs folded into a neighbour.
+
+    A numbered recommendation ("Recommendation 3: ...") always starts a new run, so two numbered
+    recommendations in one paragraph never share a passage."""
     runs: list[tuple[PassageKind, list[int]]] = []
+    fresh: set[int] = set()  # indices of runs that must not be merged into the run before them
+    # The section heading ("Our recommendations") vouches for a block only when none of its sentences
+    # carries its own cue; otherwise the sentences beside a cued one are context ("At present ...").
+    own = [_explain(text[s:e]).kind for s, e in units]
+    kinds = own if RECOMMENDATION in own else [_explain(text[s:e], heading).kind for s, e in units]
     for i, (start, end) in enumerate(units):
-        kind = _explain(text[start:end], heading).kind
-        if runs and runs[-1][0] == kind:
+        kind = kinds[i]
+        numbered = bool(_NUMBERED.match(text[start:end]))
+        if runs and runs[-1][0] == kind and not numbered:
             runs[-1][1].append(i)
         else:
+            if numbered:
+                fresh.add(len(runs))
             runs.append((kind, [i]))
 
     def words(run: tuple[PassageKind, list[int]]) -> int:
         return sum(_words(text[units[i][0] : units[i][1]]) for i in run[1])
 
     folded: list[tuple[PassageKind, list[int]]] = []
-    for run in runs:
+    for n, run in enumerate(runs):
         if folded and run[0] == OTHER and words(run) < MIN_RUN_WORDS:
             folded[-1][1].extend(run[1])
-        elif folded and folded[-1][0] == OTHER and words(folded[-1]) < MIN_RUN_WORDS:
+        elif folded and n not in fresh and folded[-1][0] == OTHER and words(folded[-1]) < MIN_RUN_WORDS:
             folded[-1] = (run[0], folded[-1][1] + run[1])
-        elif folded and folded[-1][0] == run[0]:
+        elif folded and n not in fresh and folded[-1][0] == run[0]:
             folded[-1][1].extend(run[1])
         else:
             folded.append(run)
@@ -593,14 +608,17 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             continue
 
         if block.kind == "item":
-            counts = [_words(text[s:e]) for s, e in units]
-            for first, last, words in _pack(units, counts, max_words):
-                start, end = units[first][0], units[last - 1][1]
-                is_action = lead_in or any(
-                    _explain(text[s:e], heading).kind == RECOMMENDATION for s, e in units[first:last]
-                )
-                kind = RECOMMENDATION if is_action else OTHER
-                emit(_Draft(block.page, offset + start, offset + end, kind, heading, words))
+            # An item is one action, perhaps followed by sentences of context ("At present ...");
+            # those become a passage of their own so the action is matched on its own words.
+            item_runs = _runs(text, units, heading)
+            if lead_in and item_runs[0][0] == OTHER:
+                item_runs[0] = (RECOMMENDATION, item_runs[0][1])
+            for kind, indices in item_runs:
+                spans = [units[i] for i in indices]
+                counts = [_words(text[s:e]) for s, e in spans]
+                for first, last, words in _pack(spans, counts, max_words):
+                    start, end = spans[first][0], spans[last - 1][1]
+                    emit(_Draft(block.page, offset + start, offset + end, kind, heading, words))
             continue
 
         # A paragraph: runs of same-kind sentences, each packed into passages.

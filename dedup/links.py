@@ -1,0 +1,173 @@
+"""Cross-document links over a store: candidates from the vectors, verified by the engine.
+
+``find_links`` composes the stages (vectors → candidate pairs → verdicts → links);
+``document_overlaps`` summarises links as which document repeats which, and how much.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.embed import Embedder
+from dedup.models import LINK_TYPES, Document, Link, LinkType, Passage
+from dedup.store import Store
+
+#: Neighbours per passage taken from the index before verification.
+DEFAULT_K = 10
+#: Below this cosine a pair is not worth verifying (the engine never calls such pairs a match).
+MIN_CANDIDATE_COSINE = 0.5
+#: Link types that say "the same statement" (``related`` is only the same topic).
+SAME_STATEMENT: tuple[LinkType, ...] = ("verbatim", "near-verbatim", "paraphrase")
+
+
+def earlier_first(a: Passage, b: Passage) -> tuple[Passage, Passage]:
+    """Order a pair so the passage from the earlier document comes first (then by document id)."""
+    ka = (a.document.year or 9999, a.document.id, a.id)
+    kb = (b.document.year or 9999, b.document.id, b.id)
+    return (a, b) if ka <= kb else (b, a)
+
+
+def verify_pairs(
+    passages: Sequence[Passage], i: np.ndarray, j: np.ndarray, cos: np.ndarray, types: Iterable[LinkType]
+) -> list[Link]:
+    """Run the engine on candidate pairs (indices into ``passages``) and keep the wanted types."""
+    from dedup.match import verdicts
+
+    wanted = set(types)
+    judged = verdicts([(passages[a].text, passages[b].text) for a, b in zip(i, j, strict=True)], cos)
+    links = []
+    for a, b, v in zip(i, j, judged, strict=True):
+        if v.type is not None and v.type in wanted:
+            first, second = earlier_first(passages[a], passages[b])
+            links.append(Link(first, second, v.score, v.type))
+    return links
+
+
+def find_links(
+    store: Store,
+    embedder: Embedder,
+    *,
+    kind: str | None = None,
+    types: Iterable[LinkType] = LINK_TYPES,
+    min_score: float = 0.0,
+    documents: Sequence[str] | None = None,
+    k: int = DEFAULT_K,
+) -> list[Link]:
+    """All cross-document links between passages of the store, best first.
+
+    ``kind`` limits both ends to one passage kind; ``documents`` keeps links touching those documents.
+    """
+    from dedup.match import candidate_pairs
+
+    ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=kind)
+    if len(ids) < 2:
+        return []
+    by_id = {p.id: p for p in store.passages(kind=kind)}
+    passages = [by_id[int(pid)] for pid in ids]
+    codes: dict[str, int] = {}
+    groups = np.fromiter((codes.setdefault(p.document.id, len(codes)) for p in passages), dtype=np.int64)
+    i, j, cos = candidate_pairs(vectors, groups, k=k, min_cosine=MIN_CANDIDATE_COSINE)
+    if documents is not None:
+        keep_docs = {store.document(d).id for d in documents}
+        mask = np.fromiter(
+            (
+                passages[a].document.id in keep_docs or passages[b].document.id in keep_docs
+                for a, b in zip(i, j, strict=True)
+            ),
+            dtype=bool,
+            count=len(i),
+        )
+        i, j, cos = i[mask], j[mask], cos[mask]
+    links = [link for link in verify_pairs(passages, i, j, cos, types) if link.score >= min_score]
+    links.sort(key=lambda link: (-link.score, link.a.id, link.b.id))
+    return links
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """How much two documents repeat each other."""
+
+    a: Document
+    b: Document
+    links: int
+    share_a: float  # share of a's passages with a same-statement link into b
+    share_b: float  # and of b's into a
+
+    @property
+    def score(self) -> float:
+        return max(self.share_a, self.share_b)
+
+
+def document_overlaps(links: Iterable[Link], documents: Sequence[Document]) -> list[Overlap]:
+    """Document pairs ranked by the larger share of either document repeated in the other.
+
+    Only same-statement links count (``related`` is the same topic, not a repeat).
+    """
+    covered: dict[tuple[str, str], tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for link in links:
+        if link.type not in SAME_STATEMENT:
+            continue
+        a, b = link.a, link.b
+        if a.document.id > b.document.id:
+            a, b = b, a
+        key = (a.document.id, b.document.id)
+        covered[key][0].add(a.id)
+        covered[key][1].add(b.id)
+        counts[key] += 1
+    docs = {d.id: d for d in documents}
+    out = []
+    for (da, db), (pa, pb) in covered.items():
+        doc_a, doc_b = docs[da], docs[db]
+        share_a, share_b = len(pa) / max(doc_a.passage_count, 1), len(pb) / max(doc_b.passage_count, 1)
+        out.append(Overlap(doc_a, doc_b, counts[(da, db)], share_a, share_b))
+    out.sort(key=lambda o: (-o.score, -o.links, o.a.id, o.b.id))
+    return out
+
+
+@dataclass(frozen=True)
+class PairMatch:
+    a: int  # index into the first text's passages
+    b: int  # index into the second's
+    score: float
+    type: LinkType
+
+
+@dataclass(frozen=True)
+class TextComparison:
+    """Two documents compared passage by passage."""
+
+    passages_a: list[str]
+    passages_b: list[str]
+    matches: list[PairMatch]  # each passage of a with its best same-statement match in b
+
+    @property
+    def share_a(self) -> float:
+        return len({m.a for m in self.matches}) / max(len(self.passages_a), 1)
+
+    @property
+    def share_b(self) -> float:
+        return len({m.b for m in self.matches}) / max(len(self.passages_b), 1)
+
+
+def compare_passages(passages_a: Sequence[str], passages_b: Sequence[str], embedder: Embedder) -> TextComparison:
+    """Each passage of ``a`` against every passage of ``b``: its best same-statement match, if any."""
+    from dedup.match import verdicts
+
+    if not passages_a or not passages_b:
+        return TextComparison(list(passages_a), list(passages_b), [])
+    va, vb = embedder.embed(list(passages_a)), embedder.embed(list(passages_b))
+    sims = va @ vb.T
+    k = min(5, len(passages_b))
+    top = np.argsort(-sims, axis=1)[:, :k]
+    pairs = [(r, int(c)) for r in range(len(passages_a)) for c in top[r] if sims[r, c] >= MIN_CANDIDATE_COSINE]
+    judged = verdicts([(passages_a[r], passages_b[c]) for r, c in pairs], [sims[r, c] for r, c in pairs])
+    best: dict[int, PairMatch] = {}
+    for (r, c), v in zip(pairs, judged, strict=True):
+        if v.type in SAME_STATEMENT and (r not in best or v.score > best[r].score):
+            best[r] = PairMatch(r, c, v.score, v.type)
+    return TextComparison(list(passages_a), list(passages_b), [best[r] for r in sorted(best)])
