@@ -486,6 +486,251 @@ def compare(
     emit(data, tables, fmt, out, out_console)
 
 
+def _parse_years(years: str | None) -> tuple[int | None, int | None]:
+    if not years:
+        return None, None
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})?\s*(?:-|\.\.|:)?\s*(\d{4})?\s*", years)
+    if not m or not (m.group(1) or m.group(2)):
+        raise fail(f"--years takes a year or a range like 2015-2020, not {years!r}")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = (
+        int(m.group(2)) if m.group(2) else (lo if "-" not in years and ".." not in years and ":" not in years else None)
+    )
+    return lo, hi
+
+
+def _recurring_tables(clusters: list[Any]) -> list[Table]:
+    overview = Table(
+        "Recurring recommendations",
+        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations"],
+        [
+            [
+                c.id,
+                _short(c.representative.text, 200),
+                ", ".join(c.labels) or "-",
+                c.scope,
+                f"{c.first.passage.document.organisation or '?'} ({c.first.passage.document.year or '?'})",
+                "-".join(str(y) for y in c.years if y) or "?",
+                c.documents,
+                c.organisations,
+            ]
+            for c in clusters
+        ],
+    )
+    evidence = Table(
+        "Evidence",
+        ["#", "document", "organisation", "year", "page", "link", "quote"],
+        [
+            [
+                c.id,
+                m.passage.document.title or m.passage.document.id,
+                m.passage.document.organisation,
+                m.passage.document.year,
+                m.passage.page,
+                m.type,
+                m.passage.text,
+            ]
+            for c in clusters
+            for m in c.members
+        ],
+    )
+    evidence.links[1] = [
+        Path(m.passage.document.source).resolve().as_uri() if Path(m.passage.document.source).exists() else None
+        for c in clusters
+        for m in c.members
+    ]
+    return [overview, evidence]
+
+
+AllOpt = Annotated[bool, typer.Option("--all", help="Cluster every passage, not only recommendations.")]
+OrgFilter = Annotated[str | None, typer.Option("--org", help="Only clusters this organisation takes part in.")]
+YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of these years, e.g. 2015-2020.")]
+MinDocsOpt = Annotated[
+    int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
+]
+
+
+def _run_recurring(
+    store: Store,
+    embedder: Embedder,
+    all_: bool,
+    org: str | None,
+    years: str | None,
+    min_documents: int,
+    limit: int,
+    fmt: Format,
+    out: Path | None,
+) -> None:
+    from dedup.output import cluster_json
+    from dedup.recurring import find_recurring
+
+    if min_documents < 2:
+        raise fail("--min-documents must be at least 2: a recommendation recurs in two documents or more")
+    with progress_bar("clustering passages") as (advance, total):
+        total(1)
+        clusters = find_recurring(
+            store, embedder, all_passages=all_, organisation=org, years=_parse_years(years), min_documents=min_documents
+        )
+        advance(1)
+    shown = clusters[:limit] if limit else clusters
+    emit({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), fmt, out, out_console)
+    if limit and len(clusters) > limit:
+        note(f"showing {limit} of {len(clusters)} clusters; --limit 0 shows all")
+    elif not clusters:
+        note("no recommendation recurs across documents" + ("" if all_ else " (--all looks at every passage)"))
+
+
+@app.command()
+def recurring(
+    all_: AllOpt = False,
+    org: OrgFilter = None,
+    years: YearsOpt = None,
+    min_documents: MinDocsOpt = 2,
+    limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Recommendations made again and again: who said it first, who repeated it, when, with quotes and pages.
+
+    Labels: `recurring` (repeated over time), `duplicated-effort` (two or more organisations in
+    overlapping years); scope tells repetition within one organisation from repetition across them.
+    """
+    with open_store() as store:
+        embedder = ensure_indexed(store, model)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out)
+
+
+@app.command()
+def scan(
+    folder: Annotated[list[Path], typer.Argument(help="Folders or files of documents.")],
+    manifest: Annotated[Path | None, typer.Option(help="CSV with file,title,organisation,year.")] = None,
+    all_: AllOpt = False,
+    org: OrgFilter = None,
+    years: YearsOpt = None,
+    min_documents: MinDocsOpt = 2,
+    limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Ingest, index and report recurring recommendations in one go: the main job."""
+    from dedup.ingest import ingest as run_ingest
+
+    with open_store(create=True) as store:
+        with progress_bar("ingesting") as (advance, total):
+
+            def on_result(r: Any) -> None:
+                advance(1)
+                if r.status == "failed":
+                    err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
+
+            report = run_ingest(store, folder, manifest=manifest, on_result=on_result, on_total=total)
+        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
+        embedder = ensure_indexed(store, model)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out)
+    if report.failed:
+        note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    draft: Annotated[Path, typer.Argument(help="The draft: PDF, DOCX, HTML, TXT or MD.")],
+    add: Annotated[bool, typer.Option("--add", help="Also add the draft to the corpus afterwards.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
+    ] = None,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Which of a draft's recommendations were made before, where and how often; which are new.
+
+    The draft is not added to the corpus unless --add is given.
+    """
+    from datetime import datetime
+
+    from dedup.draft import check_draft
+    from dedup.output import draft_check_json
+
+    with open_store() as store:
+        embedder = ensure_indexed(store, model)
+        try:
+            result = check_draft(store, embedder, draft)
+        except DedupError as exc:
+            raise fail(str(exc)) from None
+        data = draft_check_json(result)
+        recs = result.recommendations
+        summary = Table(
+            "Summary",
+            ["", "count"],
+            [
+                ["recommendations in the draft", len(recs)],
+                ["made before", len(result.repeated)],
+                ["new", len(result.new)],
+            ],
+        )
+        passages = Table(
+            "Draft passages",
+            ["#", "kind", "status", "times", "page", "text", "said before in", "score", "type"],
+            [
+                [
+                    n,
+                    p.draft.kind,
+                    p.status,
+                    p.times,
+                    p.draft.page,
+                    _short(p.draft.text, 200),
+                    _where(p.repeats[0].passage) if p.repeats else "",
+                    p.repeats[0].score if p.repeats else None,
+                    p.repeats[0].type if p.repeats else "",
+                ]
+                for n, p in enumerate(result.passages, start=1)
+                if fmt is not Format.table or p.draft.kind == "recommendation" or p.matches
+            ],
+        )
+        matches = Table(
+            "Earlier matches",
+            ["#", "document", "organisation", "year", "page", "score", "type", "quote"],
+            [
+                [
+                    n,
+                    m.passage.document.title or m.passage.document.id,
+                    m.passage.document.organisation,
+                    m.passage.document.year,
+                    m.passage.page,
+                    m.score,
+                    m.type,
+                    m.passage.text,
+                ]
+                for n, p in enumerate(result.passages, start=1)
+                for m in p.matches
+            ],
+        )
+        emit(
+            data,
+            [summary, passages, matches] if fmt is not Format.table else [summary, passages],
+            fmt,
+            out,
+            out_console,
+        )
+        if html is not None:
+            from dedup.report import render_check_report
+
+            data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
+            render_check_report(data, html)
+            note(f"wrote {html}")
+        if add:
+            from dedup.ingest import ingest as run_ingest
+
+            run_ingest(store, [draft])
+            ensure_indexed(store, model)
+            note(f"added {draft.name} to the corpus")
+
+
 def _fresh_model(model: str | None) -> Embedder:
     from dedup.embed import load_embedder
 

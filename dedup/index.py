@@ -113,6 +113,8 @@ def _sync_faiss(store: Store, model: str, dim: int) -> tuple[int, int, int]:
         tmp = store.index_path.with_suffix(".faiss.tmp")
         faiss.write_index(index, str(tmp))
         os.replace(tmp, store.index_path)
+        for old in store.stale_index_files():
+            old.unlink(missing_ok=True)
     return int(new_mask.sum()), len(stale), int(index.ntotal)
 
 

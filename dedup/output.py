@@ -136,3 +136,63 @@ def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, cons
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
+
+
+def cluster_json(c: Any) -> dict[str, Any]:
+    """A recurring-recommendation cluster (dedup.recurring.Cluster)."""
+    first = c.first.passage.document
+    return {
+        "id": c.id,
+        "representative": c.representative.text,
+        "representative_passage": passage_json(c.representative),
+        "labels": list(c.labels),
+        "scope": c.scope,
+        "first": {"organisation": first.organisation, "year": first.year, "document": document_json(first)},
+        "years": list(c.years),
+        "documents": c.documents,
+        "organisations": c.organisations,
+        "members": [
+            {"passage": passage_json(m.passage), "type": m.type, "score": round(m.score, 4)} for m in c.members
+        ],
+    }
+
+
+def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
+    """A draft check (dedup.draft.DraftCheck)."""
+    return {
+        "draft": {
+            "source": check.source,
+            "title": check.title,
+            "pages": {str(n): t for n, t in sorted(check.pages.items())},
+        },
+        "summary": {
+            "recommendations": len(check.recommendations),
+            "repeated": len(check.repeated),
+            "new": len(check.new),
+            "most_repeated": [
+                {
+                    "text": p.draft.text,
+                    "times": p.times,
+                    "documents": sorted({m.passage.document.id for m in p.repeats}),
+                    "organisations": sorted({m.passage.document.organisation or "?" for m in p.repeats}),
+                }
+                for p in check.most_repeated(most)
+            ],
+            "new_recommendations": [p.draft.text for p in check.new],
+        },
+        "passages": [
+            {
+                "text": p.draft.text,
+                "page": p.draft.page,
+                "start": p.draft.start,
+                "end": p.draft.end,
+                "kind": p.draft.kind,
+                "status": p.status,
+                "times": p.times,
+                "matches": [
+                    {"passage": passage_json(m.passage), "score": round(m.score, 4), "type": m.type} for m in p.matches
+                ],
+            }
+            for p in check.passages
+        ],
+    }

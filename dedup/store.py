@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,8 +215,18 @@ class Store:
 
     @property
     def index_path(self) -> Path:
-        """Where the FAISS index of this store lives: beside the database."""
-        return self.path.with_suffix(".faiss")
+        """Where the FAISS index of this store lives: beside the database, named with the store's own
+        id, so an index left by a deleted or replaced store of the same name is never read."""
+        sid = self.get_meta("store_id")
+        if sid is None:
+            sid = uuid.uuid4().hex[:12]
+            self.set_meta("store_id", sid)
+        return self.path.with_name(f"{self.path.stem}.{sid}.faiss")
+
+    def stale_index_files(self) -> list[Path]:
+        """FAISS files beside the store that belong to an earlier store of the same name."""
+        current = self.index_path
+        return [p for p in self.path.parent.glob(f"{self.path.stem}.*.faiss") if p != current]
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]

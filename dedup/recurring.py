@@ -1,0 +1,187 @@
+"""Recurring recommendations and duplicated efforts: clusters of passages that say the same thing
+across documents, labelled by how they recur.
+
+Stages: ``similarity_graph`` (candidate pairs from the vectors, verified by the engine) →
+``cluster`` (average linkage: no chaining) → ``describe`` each cluster (representative, members,
+first appearance, years, organisations, labels).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.embed import Embedder
+from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
+from dedup.models import Document, Passage
+from dedup.store import Store
+
+#: Neighbours per passage considered for clustering.
+CLUSTER_K = 10
+#: Edge weight given to an opposed pair (pushes the two apart under average linkage).
+OPPOSED_WEIGHT = -1.0
+
+_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)?\d\d)(?!\d)")
+
+
+def period(doc: Document) -> tuple[int, int] | None:
+    """The years a document covers: a range in its title ("Strategy 2021-2024", "2020 to 2023"),
+    else its year alone; None if it has no year."""
+    for text in (doc.title or "", doc.id):
+        m = _RANGE.search(text)
+        if m:
+            start, end = int(m.group(1)), m.group(2)
+            stop = int(end) if len(end) == 4 else start // 100 * 100 + int(end)
+            if start <= stop <= start + 20:
+                return start, stop
+    return (doc.year, doc.year) if doc.year else None
+
+
+@dataclass(frozen=True)
+class Member:
+    passage: Passage
+    type: str  # "representative", or the link type to the representative
+    score: float
+
+
+@dataclass(frozen=True)
+class Cluster:
+    id: int
+    representative: Passage
+    members: list[Member]  # in order of appearance: year, then document
+    labels: tuple[str, ...]  # "recurring" and/or "duplicated-effort"
+    scope: str  # "across-organisations" or "within-organisation"
+
+    @property
+    def first(self) -> Member:
+        return self.members[0]
+
+    @property
+    def years(self) -> tuple[int | None, int | None]:
+        ys = [m.passage.document.year for m in self.members if m.passage.document.year]
+        return (min(ys), max(ys)) if ys else (None, None)
+
+    @property
+    def documents(self) -> int:
+        return len({m.passage.document.id for m in self.members})
+
+    @property
+    def organisations(self) -> int:
+        return len({m.passage.document.organisation for m in self.members if m.passage.document.organisation})
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Verified similarities between items: edges (i < j), weights in [-1, 1], and link types."""
+
+    i: np.ndarray
+    j: np.ndarray
+    weight: np.ndarray
+    types: list[str | None]
+
+
+def similarity_graph(texts: Sequence[str], vectors: np.ndarray, groups: np.ndarray, k: int = CLUSTER_K) -> Graph:
+    """Candidate pairs across groups, judged by the engine. Same-statement pairs weigh their score,
+    ``related`` pairs half of it, opposed pairs :data:`OPPOSED_WEIGHT`."""
+    from dedup.match import candidate_pairs, verdicts
+
+    i, j, cos = candidate_pairs(vectors, groups, k=k, min_cosine=MIN_CANDIDATE_COSINE)
+    judged = verdicts([(texts[a], texts[b]) for a, b in zip(i, j, strict=True)], cos)
+    weight = np.array(
+        [
+            OPPOSED_WEIGHT if v.opposed else v.score if v.type in SAME_STATEMENT else 0.5 * v.score if v.type else 0.0
+            for v in judged
+        ],
+        dtype=np.float64,
+    )
+    return Graph(i, j, weight, [v.type for v in judged])
+
+
+def group(
+    texts: Sequence[str], vectors: np.ndarray, groups: np.ndarray, min_groups: int = 2
+) -> tuple[list[list[int]], Graph]:
+    """Clusters of items that make the same point, each spanning at least ``min_groups`` groups."""
+    from dedup.cluster import cluster
+
+    graph = similarity_graph(texts, vectors, groups)
+    clusters = cluster(len(texts), graph.i, graph.j, graph.weight, groups=groups, min_size=2, min_groups=min_groups)
+    return clusters, graph
+
+
+def _overlapping_orgs(members: Sequence[Passage]) -> bool:
+    """Two different organisations whose documents cover overlapping years."""
+    spans = [(p.document.organisation, period(p.document)) for p in members if p.document.organisation]
+    for n, (org_a, pa) in enumerate(spans):
+        for org_b, pb in spans[n + 1 :]:
+            if org_a != org_b and pa and pb and pa[0] <= pb[1] and pb[0] <= pa[1]:
+                return True
+    return False
+
+
+def describe(
+    cid: int, passages: Sequence[Passage], rep: int, member_idx: Sequence[int], vectors: np.ndarray
+) -> Cluster:
+    from dedup.match import verdicts
+
+    others = [m for m in member_idx if m != rep]
+    judged = verdicts([(passages[m].text, passages[rep].text) for m in others], vectors[others] @ vectors[rep])
+    members = [Member(passages[rep], "representative", 1.0)]
+    members += [Member(passages[m], v.type or "related", v.score) for m, v in zip(others, judged, strict=True)]
+    members.sort(key=lambda m: (m.passage.document.year or 9999, m.passage.document.id, m.passage.id))
+    years = {m.passage.document.year for m in members if m.passage.document.year}
+    orgs = {m.passage.document.organisation for m in members if m.passage.document.organisation}
+    labels = []
+    if len(years) >= 2:
+        labels.append("recurring")
+    if _overlapping_orgs([m.passage for m in members]):
+        labels.append("duplicated-effort")
+    scope = "within-organisation" if len(orgs) == 1 else "across-organisations"
+    return Cluster(cid, passages[rep], members, tuple(labels), scope)
+
+
+def find_recurring(
+    store: Store,
+    embedder: Embedder,
+    *,
+    all_passages: bool = False,
+    organisation: str | None = None,
+    years: tuple[int | None, int | None] = (None, None),
+    min_documents: int = 2,
+) -> list[Cluster]:
+    """Clusters of passages making the same recommendation in at least ``min_documents`` documents,
+    most recurring first. By default only ``recommendation`` passages; ``all_passages`` takes all.
+
+    ``years`` limits the corpus to documents of those years; ``organisation`` keeps clusters in which
+    that organisation takes part."""
+    from dedup.cluster import medoids
+
+    ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=None if all_passages else "recommendation")
+    by_id = {p.id: p for p in store.passages(kind=None if all_passages else "recommendation")}
+    lo, hi = years
+    keep = [
+        n
+        for n, pid in enumerate(ids.tolist())
+        if (lo is None or (by_id[pid].document.year or 0) >= lo)
+        and (hi is None or (by_id[pid].document.year or 9999) <= hi)
+    ]
+    passages = [by_id[int(ids[n])] for n in keep]
+    vectors = vectors[keep]
+    if len(passages) < 2:
+        return []
+    codes: dict[str, int] = {}
+    groups = np.fromiter((codes.setdefault(p.document.id, len(codes)) for p in passages), dtype=np.int64)
+    clusters, graph = group([p.text for p in passages], vectors, groups, min_groups=max(2, min_documents))
+    reps = medoids(clusters, graph.i, graph.j, graph.weight)
+    described = [
+        describe(n, passages, rep, mem, vectors) for n, (rep, mem) in enumerate(zip(reps, clusters, strict=True))
+    ]
+    if organisation:
+        wanted = store.normalise_org(organisation)
+        described = [c for c in described if any(m.passage.document.organisation == wanted for m in c.members)]
+    described.sort(
+        key=lambda c: (-c.documents, -c.organisations, -((c.years[1] or 0) - (c.years[0] or 0)), c.first.passage.id)
+    )
+    return [Cluster(n + 1, c.representative, c.members, c.labels, c.scope) for n, c in enumerate(described)]
