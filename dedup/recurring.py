@@ -112,8 +112,15 @@ def group(
 
 
 def _overlapping_orgs(members: Sequence[Passage]) -> bool:
-    """Two different organisations whose documents cover overlapping years."""
-    spans = [(p.document.organisation, period(p.document)) for p in members if p.document.organisation]
+    """Two different organisations committing to the action ("we will ...") in documents whose periods
+    overlap: a duplicated effort. Recommending the same thing is recurrence, not duplicated work."""
+    from dedup.segment import is_commitment
+
+    spans = [
+        (p.document.organisation, period(p.document))
+        for p in members
+        if p.document.organisation and is_commitment(p.text)
+    ]
     for n, (org_a, pa) in enumerate(spans):
         for org_b, pb in spans[n + 1 :]:
             if org_a != org_b and pa and pb and pa[0] <= pb[1] and pb[0] <= pa[1]:

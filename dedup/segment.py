@@ -671,3 +671,20 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         )
         for d in drafts
     ]
+
+
+# A body committing itself to act ("we will", "the Council will", "we are committed to"), as opposed
+# to recommending that someone should.
+_COMMITMENT = re.compile(
+    r"\b(?:we|the\s+(?:council|board|trust|icb|ccg|partnership|department|government|authority|partners|"
+    r"service|system|alliance|organisation|nhs))\s+(?:will|shall|are\s+going\s+to|intend\s+to|plan\s+to|"
+    r"(?:are|is)\s+committed\s+to|commit\s+to|pledge\s+to|aim\s+to)\b|\bour\s+(?:commitment|pledge)s?\b",
+    re.I,
+)
+
+
+def is_commitment(text: str) -> bool:
+    """Does the text commit its author to an action ("We will open ...", "The Board will ...")?"""
+    return bool(_COMMITMENT.search(text)) and not re.search(
+        r"\b(?:will|shall)\s+not\s+be\s+(?:able|possible)\b", text, re.I
+    )
