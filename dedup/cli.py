@@ -731,6 +731,66 @@ def check(
             note(f"added {draft.name} to the corpus")
 
 
+def _org_matrix(found: list[Any]) -> dict[str, Any]:
+    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement links)."""
+    from dedup.links import SAME_STATEMENT
+
+    pairs: dict[tuple[str, str], set[int]] = {}
+    for lk in found:
+        oa, ob = lk.a.document.organisation, lk.b.document.organisation
+        if lk.type in SAME_STATEMENT and oa and ob:
+            pairs.setdefault((oa, ob), set()).add(lk.a.id)
+    orgs = sorted({o for pair in pairs for o in pair})
+    return {"organisations": orgs, "counts": [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs]}
+
+
+@app.command()
+def report(
+    html: Annotated[Path, typer.Option("--html", help="Write a self-contained HTML report to this file.")],
+    all_: AllOpt = False,
+    min_documents: MinDocsOpt = 2,
+    limit: Annotated[int, typer.Option(help="At most this many clusters in the report (0 = all).")] = 50,
+    model: ModelOpt = None,
+) -> None:
+    """A report to share: the corpus at a glance, recurring recommendations with evidence and timelines,
+    organisations repeating each other, and document overlaps. Opens in any browser, offline."""
+    from datetime import datetime
+
+    from dedup.links import document_overlaps, find_links
+    from dedup.output import cluster_json, document_json
+    from dedup.recurring import find_recurring
+    from dedup.report import render_corpus_report
+
+    with open_store() as store:
+        embedder = ensure_indexed(store, model)
+        with progress_bar("finding links and clusters") as (advance, total):
+            total(2)
+            found = find_links(store, embedder)
+            advance(1)
+            clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
+            advance(1)
+        documents = store.documents()
+        data = {
+            "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "store": str(store.path),
+            "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
+            "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
+            "org_matrix": _org_matrix(found),
+            "overlaps": [
+                {
+                    "a": document_json(o.a),
+                    "b": document_json(o.b),
+                    "links": o.links,
+                    "share_a": o.share_a,
+                    "share_b": o.share_b,
+                }
+                for o in document_overlaps(found, documents)[:100]
+            ],
+        }
+    render_corpus_report(data, html)
+    note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
+
+
 def _fresh_model(model: str | None) -> Embedder:
     from dedup.embed import load_embedder
 

@@ -173,8 +173,11 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                 {
                     "text": p.draft.text,
                     "times": p.times,
-                    "documents": sorted({m.passage.document.id for m in p.repeats}),
-                    "organisations": sorted({m.passage.document.organisation or "?" for m in p.repeats}),
+                    "documents": len({m.passage.document.id for m in p.repeats}),
+                    "organisations": len(
+                        {m.passage.document.organisation for m in p.repeats if m.passage.document.organisation}
+                    ),
+                    "document_ids": sorted({m.passage.document.id for m in p.repeats}),
                 }
                 for p in check.most_repeated(most)
             ],

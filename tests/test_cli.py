@@ -170,3 +170,107 @@ def test_sigkill_mid_ingest_leaves_a_consistent_store(tmp_path: Path) -> None:
     rerun = subprocess.run(cmd, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert _consistent(db_path)[0] == total
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus scanned into a store with the hashing model (fast, deterministic)."""
+    path = tmp_path_factory.mktemp("scanned") / "dedup.db"
+    env = {"DEDUP_MODEL": "hashing"}
+    result = runner.invoke(app, ["--store", str(path), "--quiet", "scan", str(CORPUS), "--format", "json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["clusters"]
+    return path
+
+
+def test_recurring_as_xlsx_has_a_sheet_per_table_frozen_headers_and_links(scanned: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "recurring.xlsx"
+    code, _, err = run(scanned, "recurring", "--format", "xlsx", "--out", str(out))
+    assert code == 0, err
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Recurring recommendations", "Evidence"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert ws.cell(1, 1).font.bold
+    evidence = wb["Evidence"]
+    link = evidence.cell(2, 2).hyperlink
+    assert link is not None and link.target.startswith("file://") and link.target.endswith((".pdf", ".docx"))
+    assert evidence.column_dimensions["G"].width > 20  # quotes get a wide column
+
+
+def test_xlsx_needs_an_output_file(scanned: Path) -> None:
+    code, _, err = run(scanned, "recurring", "--format", "xlsx")
+    assert code == 1 and "--out" in err
+
+
+def test_links_and_check_as_xlsx(scanned: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    code, _, err = run(scanned, "links", "--format", "xlsx", "--out", str(tmp_path / "links.xlsx"))
+    assert code == 0, err
+    assert load_workbook(tmp_path / "links.xlsx").sheetnames == ["Links"]
+    draft = ROOT / "examples" / "draft_strategy_2026.md"
+    code, _, err = run(scanned, "check", str(draft), "--format", "xlsx", "--out", str(tmp_path / "check.xlsx"))
+    assert code == 0, err
+    assert load_workbook(tmp_path / "check.xlsx").sheetnames == ["Summary", "Draft passages", "Earlier matches"]
+
+
+def test_markdown_output_pastes_as_tables(scanned: Path) -> None:
+    code, out, _ = run(scanned, "recurring", "--format", "md")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "## Recurring recommendations"
+    header = lines[2]
+    assert header.startswith("| # | recommendation |") and lines[3].startswith("|---|")
+    rows = lines[4 : lines.index("", 4)]
+    assert rows and all(r.count(" | ") == header.count(" | ") for r in rows)  # pipes in text are escaped
+    assert "## Evidence" in lines
+
+
+def test_check_json_lists_passages_with_matches_and_does_not_store_the_draft(scanned: Path) -> None:
+    draft = ROOT / "examples" / "draft_strategy_2026.md"
+    code, out, err = run(scanned, "check", str(draft), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["summary"]["recommendations"] == sum(p["kind"] == "recommendation" for p in data["passages"])
+    first = data["passages"][0]
+    assert first["kind"] == "recommendation" and {"text", "page", "status", "times", "matches"} <= set(first)
+    repeated = [p for p in data["passages"] if p["status"] == "repeat"]
+    assert repeated and all(p["matches"][0]["passage"]["document"]["id"] for p in repeated)
+    _, docs, _ = run(scanned, "docs", "--format", "json")
+    assert "draft_strategy_2026" not in docs
+
+
+def test_report_and_check_write_self_contained_html(scanned: Path, tmp_path: Path) -> None:
+    code, _, err = run(scanned, "report", "--html", str(tmp_path / "report.html"))
+    assert code == 0, err
+    html = (tmp_path / "report.html").read_text()
+    assert "<svg" in html and "http://" not in html.split("<svg")[0].lower().replace("http://www.w3.org", "")
+    draft = ROOT / "examples" / "draft_strategy_2026.md"
+    code, _, err = run(scanned, "check", str(draft), "--html", str(tmp_path / "check.html"))
+    assert code == 0, err
+    assert "Provide 24/7 crisis support" in (tmp_path / "check.html").read_text()
+
+
+def test_compare_pairs_keeps_input_order_and_ids(tmp_path: Path, store_path: Path) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "id,a,b\n"
+        "p1,Reduce the number of people detained under the Mental Health Act.,"
+        "Increase the number of people detained under the Mental Health Act.\n"
+        'p2,Provide 24/7 crisis support.,"Provide 24/7 crisis support."\n'
+    )
+    code, out, err = run(store_path, "compare", "--pairs", str(pairs), "--format", "json")
+    assert code == 0, err
+    got = json.loads(out)["pairs"]
+    assert [p["id"] for p in got] == ["p1", "p2"]
+    assert got[0]["type"] is None and got[1]["type"] == "verbatim"
+
+
+def test_compare_pairs_names_missing_columns(tmp_path: Path, store_path: Path) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("left,right\nx,y\n")
+    code, _, err = run(store_path, "compare", "--pairs", str(pairs))
+    assert code == 1 and "id,a,b" in err
