@@ -1,0 +1,1255 @@
+"""Turn a document file into clean, ordered :class:`~dedup.models.Block` objects.
+
+PDF is the format that matters most and gets the most care:
+
+* words come from pdfplumber (``extract_words`` with font size and name);
+* running headers/footers (rows in the top/bottom band of the page that repeat at the same
+  height on several pages, digits normalised) and bare page numbers are removed;
+* ruled tables found by ``page.find_tables()`` become ``table`` blocks and their words leave the prose;
+* the remaining words are put in reading order by a recursive cut on whitespace: a vertical
+  gutter that (almost) no word crosses splits a region into columns, read left then right;
+  rows that do cross it (a full-width title above two columns) become bands of their own;
+* lines are grouped into paragraphs where the vertical gap is clearly larger than the page's
+  usual line gap, or where the style changes (heading font) or a list marker starts a line;
+* hyphenated line breaks are joined ("commis-/sioning" -> "commissioning") unless the hyphen is
+  a real one (the hyphenated form occurs elsewhere in the document, a known prefix such as
+  "self-" or "well-", or digits on both sides).
+
+DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dedup.errors import InputError, UnsupportedFormat
+from dedup.models import Block, BlockKind, Extracted
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown")
+
+_ALL_READ = ".pdf .docx .html .txt .md .csv .jsonl"
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+# --------------------------------------------------------------------------------------------
+# public entry points
+# --------------------------------------------------------------------------------------------
+
+
+def extract(path: Path) -> Extracted:
+    """Read ``path`` and return its blocks in reading order, its page count and metadata.
+
+    Raises :class:`InputError` (or its subclass :class:`UnsupportedFormat`) with a one-line
+    message that says what is wrong and what to do.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".jsonl"):
+        raise UnsupportedFormat(
+            str(path), f"'{suffix}' holds rows, not a document; give it to the row importer, not to extract()"
+        )
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "(no extension)"
+        raise UnsupportedFormat(str(path), f"unsupported file type '{shown}'; dedup reads {_ALL_READ}")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found; check the path") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the file ({exc.strerror}); check its permissions") from None
+    if path.is_dir():
+        raise InputError(str(path), "is a directory, not a file; give the files inside it")
+    if size == 0:
+        raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
+
+    if suffix == ".pdf":
+        result = _extract_pdf(path)
+    elif suffix == ".docx":
+        result = _extract_docx(path)
+    elif suffix in (".html", ".htm"):
+        result = _extract_html(path)
+    else:
+        text = _read_text(path)
+        result = Extracted(blocks_from_text(text), 1, {})
+    if not result.blocks:
+        raise InputError(str(path), "no text found in the file; check that it is the right document")
+    year = _YEAR_RE.search(path.stem)
+    if year:
+        result.metadata["year_from_filename"] = year.group(1)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# text helpers shared by all formats
+# --------------------------------------------------------------------------------------------
+
+_WS_RE = re.compile(r"\s+")
+_HYPHENS = "-\u00ad\u2010\u2011"
+# Prefixes whose hyphen is (almost) always real when a word is broken right after them.
+_HYPHEN_PREFIXES = frozenset(
+    "self well non ex cross multi anti semi half long short high low mid one two three four five "
+    "part full all first second third age life".split()
+)
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\u00a0": " "}
+)
+
+
+def _clean(text: str) -> str:
+    """Collapse whitespace, expand ligatures, drop control/private-use characters."""
+    text = text.translate(_LIGATURES)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Co", "Cf"))
+    return _WS_RE.sub(" ", text).strip()
+
+
+def _word_key(word: str) -> str:
+    return word.strip(".,;:!?()[]{}\"'“”‘’").lower()
+
+
+def _join_lines(lines: Sequence[str], vocab: set[str] | frozenset[str] = frozenset()) -> str:
+    """Join wrapped lines with spaces, repairing words hyphenated across a line break."""
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+            continue
+        if out[-1] in _HYPHENS and len(out) >= 2:
+            before = out[-2]
+            after = line[0]
+            if before.isdigit() and after.isdigit():  # "2007-" + "2011"
+                out = out[:-1] + "-" + line
+                continue
+            if before.isalpha() and after.isalpha() and after.islower():
+                head = out[:-1].rsplit(" ", 1)[-1]
+                tail = line.split(" ", 1)[0]
+                if _keep_hyphen(head, tail, vocab):
+                    out = out[:-1] + "-" + line
+                else:
+                    out = out[:-1] + line
+                continue
+        out = out + " " + line
+    return out
+
+
+def _keep_hyphen(head: str, tail: str, vocab: set[str] | frozenset[str]) -> bool:
+    h, t = _word_key(head), _word_key(tail)
+    if "-" in h:  # already a compound ("mother-and-") -> keep
+        return True
+    hyphenated, joined = f"{h}-{t}", f"{h}{t}"
+    if hyphenated in vocab and joined not in vocab:
+        return True
+    if joined in vocab:
+        return False
+    return h in _HYPHEN_PREFIXES
+
+
+# --------------------------------------------------------------------------------------------
+# plain text / Markdown
+# --------------------------------------------------------------------------------------------
+
+_MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_TEXT_ITEM_RE = re.compile(r"^\s*(?:[-*+•●▪◦‣–]|\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxlc]{1,5}\)|\(\d{1,3}\))\s+(.*)$")
+_SETEXT_RE = re.compile(r"^\s*(=+|-+)\s*$")
+_MD_TABLE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _title_like(text: str) -> bool:
+    """Short, capitalised, no sentence punctuation at the end: looks like a heading."""
+    words = text.split()
+    if not words or len(words) > 12 or len(text) > 90:
+        return False
+    if text[-1] in ".,;:!" or not any(c.isalpha() for c in text):
+        return False
+    first = text.lstrip("\"'“‘(")[:1]
+    return bool(first) and (first.isupper() or first.isdigit())
+
+
+def blocks_from_text(text: str, page: int = 1) -> list[Block]:
+    """Split plain text or Markdown into blocks.
+
+    Paragraphs are separated by blank lines; ``#`` headings (and underlined setext headings)
+    and short title-like one-line paragraphs become ``heading``; ``-``, ``*``, ``•``, ``1.``,
+    ``1)``, ``(a)`` lines become one ``item`` each (continuation lines joined); pipe tables become
+    ``table``; everything else is a ``paragraph``.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LIGATURES)
+    vocab = {_word_key(w) for w in text.split()}
+    blocks: list[Block] = []
+
+    def emit(kind: BlockKind, lines: list[str]) -> None:
+        joined = _clean(_join_lines(lines, vocab)) if kind != "table" else "\n".join(lines)
+        if joined:
+            blocks.append(Block(kind, joined, page))
+
+    chunks: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.strip():
+            chunks[-1].append(line.rstrip())
+        elif chunks[-1]:
+            chunks.append([])
+    for chunk in chunks:
+        if not chunk:
+            continue
+        current_kind: BlockKind | None = None
+        current: list[str] = []
+
+        def flush(single: bool) -> None:
+            nonlocal current_kind, current
+            if current_kind is not None and current:
+                kind = current_kind
+                if kind == "paragraph" and len(current) == 1 and single and _title_like(current[0]):
+                    kind = "heading"
+                emit(kind, current)
+            current_kind, current = None, []
+
+        chunk_is_single = len(chunk) == 1
+        table_rows = [ln for ln in chunk if ln.strip().startswith("|")]
+        if len(table_rows) == len(chunk) and len(chunk) >= 2:
+            rows = []
+            for ln in chunk:
+                if _MD_TABLE_SEP_RE.match(ln):
+                    continue
+                cells = [_clean(c) for c in ln.strip().strip("|").split("|")]
+                rows.append(" | ".join(cells))
+            emit("table", rows)
+            continue
+        for i, line in enumerate(chunk):
+            heading = _MD_HEADING_RE.match(line)
+            if heading:
+                flush(chunk_is_single)
+                emit("heading", [heading.group(2)])
+                continue
+            if (
+                i + 1 < len(chunk)
+                and _SETEXT_RE.match(chunk[i + 1])
+                and current_kind is None
+                and not _TEXT_ITEM_RE.match(line)
+            ):
+                emit("heading", [line])
+                current_kind, current = "heading", []  # swallow the underline on the next line
+                continue
+            if current_kind == "heading" and not current and _SETEXT_RE.match(line):
+                current_kind = None
+                continue
+            item = _TEXT_ITEM_RE.match(line)
+            if item and not _SETEXT_RE.match(line):
+                flush(chunk_is_single)
+                current_kind, current = "item", [item.group(1)]
+                continue
+            if current_kind is None:
+                current_kind = "paragraph"
+            current.append(line)
+        flush(chunk_is_single)
+    return blocks
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise InputError(str(path), "not a text file (binary content); give the original document instead")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+# --------------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------------
+
+_BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_SYMBOL_FONT_RE = re.compile(r"symbol|wingding|dingbat", re.IGNORECASE)
+_BULLET_CHARS = set("•●▪■◦○◆◇►▶➢➤✓✔✗➔→·‣⁃∙−–-*\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf06e\uf0e8\uf0a1\uf0b2")
+_NUM_MARKER_RE = re.compile(r"^(?:\d{1,2}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,3}\)|[ivxIVX]{1,4}[.)])$")
+_PAGE_NUM_RE = re.compile(
+    r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$",
+    re.IGNORECASE,
+)
+_NUMERIC_TOKEN_RE = re.compile(r"^[-–(£$€<>~+]*\d[\d.,:%*)]*[%)*]?$")
+_JUNK_TITLES = re.compile(
+    r"^(untitled|document\d*|title|microsoft word.*|slide \d+|powerpoint presentation)$|\.(docx?|pdf|indd|pptx?|xlsx?|rtf)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    symbol: bool
+
+    @property
+    def mid(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class _Table:
+    rows: list[str]
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def mid(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class _Line:
+    words: list[_Word]
+    x0: float = 0.0
+    x1: float = 0.0
+    top: float = 0.0
+    bottom: float = 0.0
+    size: float = 0.0
+    bold: float = 0.0
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        ws = self.words
+        self.x0 = min(w.x0 for w in ws)
+        self.x1 = max(w.x1 for w in ws)
+        self.top = min(w.top for w in ws)
+        self.bottom = max(w.bottom for w in ws)
+        weights = [len(w.text) for w in ws]
+        total = sum(weights) or 1
+        sizes: Counter[float] = Counter()
+        for w, wt in zip(ws, weights, strict=True):
+            sizes[round(w.size, 1)] += wt
+        self.size = max(sizes.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        self.bold = sum(wt for w, wt in zip(ws, weights, strict=True) if w.bold) / total
+        if self.text:
+            return
+        parts: list[str] = []
+        prev: _Word | None = None
+        for w in ws:
+            if prev is not None:
+                gap = w.x0 - prev.x1
+                if gap > 0.6 and not (w.text[0] in ".,;:!?)]" and gap < 0.3 * w.size):
+                    parts.append(" ")
+            parts.append(w.text)
+            prev = w
+        self.text = "".join(parts)
+
+
+@dataclass
+class _PageData:
+    number: int
+    width: float
+    height: float
+    words: list[_Word]
+    tables: list[_Table] = field(default_factory=list)
+
+
+def _pdf_error(path: Path, exc: BaseException) -> InputError:
+    text = f"{type(exc).__name__} {exc}".lower()
+    if "password" in text or "encrypt" in text:
+        return InputError(str(path), "PDF is password-protected; save an unencrypted copy and ingest that")
+    return InputError(
+        str(path), "not a readable PDF (damaged or truncated); re-download it or re-save it from the original"
+    )
+
+
+def _extract_pdf(path: Path) -> Extracted:
+    import pdfplumber
+    import pypdfium2
+
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF" not in head:
+        raise InputError(
+            str(path), "not a readable PDF (damaged or truncated); re-download it or re-save it from the original"
+        )
+    # pdfium classifies damage and passwords reliably and cheaply; pdfminer is used for the text.
+    try:
+        probe = pypdfium2.PdfDocument(str(path))
+        n_pages = len(probe)
+        probe.close()
+    except Exception as exc:  # pypdfium2.PdfiumError and friends
+        raise _pdf_error(path, exc) from None
+    if n_pages == 0:
+        raise InputError(str(path), "PDF has no pages; re-export it from the original")
+
+    pages: list[_PageData] = []
+    metadata: dict[str, str] = {}
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            metadata = _pdf_metadata(pdf.metadata or {})
+            for number, page in enumerate(pdf.pages, start=1):
+                pages.append(_read_page(page, number))
+                page.close()
+    except InputError:
+        raise
+    except Exception as exc:  # pdfminer raises many unrelated exception types on damaged files
+        raise _pdf_error(path, exc) from None
+
+    if not any(p.words or p.tables for p in pages):
+        raise InputError(
+            str(path),
+            "PDF has no text layer (scanned images); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, "
+            "and ingest the OCR'd copy",
+        )
+    blocks = _pdf_blocks(pages)
+    return Extracted(blocks, len(pages), metadata)
+
+
+def _pdf_metadata(raw: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def text(value: Any) -> str:
+        if isinstance(value, bytes):
+            for enc in ("utf-16", "utf-8", "latin-1"):
+                try:
+                    value = value.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+        return _clean(str(value)) if value is not None else ""
+
+    title = text(raw.get("Title"))
+    if title and not _JUNK_TITLES.search(title):
+        out["title"] = title
+    author = text(raw.get("Author"))
+    if author and author.lower() not in ("unknown", "user", "admin", "administrator"):
+        out["author"] = author
+    created = text(raw.get("CreationDate"))
+    year = re.match(r"^(?:D:)?((?:19|20)\d{2})", created)
+    if year:
+        out["year"] = year.group(1)
+    return out
+
+
+def _read_page(page: Any, number: int) -> _PageData:
+    x0, top, x1, bottom = page.bbox
+    width, height = float(x1 - x0), float(bottom - top)
+    tables: list[_Table] = []
+    table_boxes: list[tuple[float, float, float, float]] = []
+    if len(page.edges) >= 4:
+        for found in page.find_tables():
+            table = _table_from(found)
+            if table is not None:
+                tables.append(table)
+                table_boxes.append(found.bbox)
+    raw_words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    words: list[_Word] = []
+    for w in raw_words:
+        if not w.get("upright", True):
+            continue  # rotated labels on charts and side margins
+        if w["x1"] < x0 or w["x0"] > x1 or w["bottom"] < top or w["top"] > bottom:
+            continue  # outside the visible page
+        cx, cy = (w["x0"] + w["x1"]) / 2, (w["top"] + w["bottom"]) / 2
+        if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in table_boxes):
+            continue
+        text = w["text"]
+        if len(text) == 1 and unicodedata.category(text) == "Co":
+            text = "•"  # symbol-font bullets live in the private-use area
+        text = _clean(text)
+        if not text:
+            continue
+        fontname = str(w.get("fontname", ""))
+        words.append(
+            _Word(
+                text=text,
+                x0=float(w["x0"]) - x0,
+                x1=float(w["x1"]) - x0,
+                top=float(w["top"]) - top,
+                bottom=float(w["bottom"]) - top,
+                size=float(w.get("size", 0.0)),
+                bold=bool(_BOLD_RE.search(fontname)),
+                symbol=bool(_SYMBOL_FONT_RE.search(fontname)),
+            )
+        )
+    words.extend(_graphic_bullets(page, words, x0, top))
+    for t in tables:
+        t.x0 -= x0
+        t.x1 -= x0
+        t.top -= top
+        t.bottom -= top
+    return _PageData(number, width, height, _drop_superscripts(words), tables)
+
+
+def _graphic_bullets(page: Any, words: list[_Word], dx: float, dy: float) -> list[_Word]:
+    """Bullets drawn as small vector shapes (dots, squares) just left of a line of text.
+
+    They become '•' words so list detection treats them like bullet characters.
+    """
+    shapes = [
+        o
+        for o in (*page.curves, *page.rects)
+        if 1.5 <= o["x1"] - o["x0"] <= 8
+        and 1.5 <= o["bottom"] - o["top"] <= 8
+        and 0.6 <= (o["x1"] - o["x0"]) / (o["bottom"] - o["top"]) <= 1.6
+    ]
+    if not shapes or len(shapes) > 400:
+        return []
+    centres = [((o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2) for o in shapes]
+    out: list[_Word] = []
+    for o, (cx0, cy0) in zip(shapes, centres, strict=True):
+        if sum(1 for x, y in centres if abs(x - cx0) < 10 and abs(y - cy0) < 10) > 1:
+            continue  # part of an icon drawn from many small pieces, not a lone bullet
+        sx1, cy = float(o["x1"]) - dx, (float(o["top"]) + float(o["bottom"])) / 2 - dy
+        right = [w for w in words if w.top <= cy <= w.bottom and 0 <= w.x0 - sx1 <= 20]
+        if not right:
+            continue
+        if any(
+            w.x1 <= float(o["x0"]) - dx and w.top <= cy <= w.bottom and float(o["x0"]) - dx - w.x1 < 30 for w in words
+        ):
+            continue  # something just left of it: a chart marker or inline symbol, not a list bullet
+        nearest = min(right, key=lambda w: w.x0)
+        out.append(_Word("•", float(o["x0"]) - dx, sx1, nearest.top, nearest.bottom, nearest.size, False, True))
+    return out
+
+
+def _table_from(found: Any) -> _Table | None:
+    """Keep a pdfplumber table only if it looks like data, not a decorative box."""
+    try:
+        rows = found.extract()
+    except Exception:
+        return None
+    cleaned: list[list[str]] = []
+    for row in rows:
+        cells = [_clean(c or "") for c in row]
+        if any(cells):
+            cleaned.append(cells)
+    ncols = max((len(r) for r in cleaned), default=0)
+    multi = [r for r in cleaned if sum(1 for c in r if c) >= 2]
+    if len(cleaned) < 2 or ncols < 2 or len(multi) < 2:
+        return None  # one-cell boxes, banners, single rows: leave them to the prose reader
+    filled = sum(1 for r in cleaned for c in r if c) / max(1, sum(len(r) for r in cleaned))
+    if filled < 0.4:
+        return None  # a chart's gridlines with a few scattered labels, not a table
+    lines = [" | ".join(c for c in r) for r in cleaned]
+    x0, top, x1, bottom = found.bbox
+    return _Table(lines, float(x0), float(x1), float(top), float(bottom))
+
+
+def _drop_superscripts(words: list[_Word]) -> list[_Word]:
+    """Drop footnote reference numbers set small and raised right after a word ("year3")."""
+    out: list[_Word] = []
+    for w in words:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and w.text.replace(",", "").isdigit()
+            and len(w.text) <= 5
+            and w.size <= prev.size * 0.8
+            and 0 <= w.x0 - prev.x1 < 1.5
+            and w.bottom < prev.bottom - 0.15 * prev.size
+            and prev.text[-1:].isalpha()
+        ):
+            prev.x1 = w.x1  # keep "year3." as "year." without a gap before the full stop
+            continue
+        out.append(w)
+    return out
+
+
+# ----- running headers / footers --------------------------------------------------------------
+
+
+def _norm_row(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def _zone_segments(page: _PageData) -> list[tuple[str, float, list[_Word]]]:
+    """Rows in the top and bottom 12% of the page, split where words are far apart."""
+    band = page.height * 0.12
+    zone = [w for w in page.words if w.bottom <= band or w.top >= page.height - band]
+    segments: list[tuple[str, float, list[_Word]]] = []
+    for row in _group_rows(zone):
+        row.sort(key=lambda w: w.x0)
+        current: list[_Word] = [row[0]]
+        for w in row[1:]:
+            if w.x0 - current[-1].x1 > 2.5 * max(w.size, current[-1].size, 4.0):
+                segments.append(_segment(current))
+                current = []
+            current.append(w)
+        segments.append(_segment(current))
+    return segments
+
+
+def _segment(words: list[_Word]) -> tuple[str, float, list[_Word]]:
+    return " ".join(w.text for w in words), min(w.top for w in words), words
+
+
+def _group_rows(words: list[_Word]) -> list[list[_Word]]:
+    rows: list[list[_Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if rows:
+            last = rows[-1]
+            ref_top = min(x.top for x in last)
+            ref_bottom = max(x.bottom for x in last)
+            if ref_top - 1 <= w.mid <= ref_bottom + 1:
+                last.append(w)
+                continue
+        rows.append([w])
+    return rows
+
+
+def _remove_running(pages: list[_PageData]) -> None:
+    """Remove page numbers and rows repeated at the same height at the top/bottom of pages."""
+    n = len(pages)
+    seen: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    per_page: list[list[tuple[str, float, list[_Word]]]] = []
+    for page in pages:
+        segs = _zone_segments(page)
+        per_page.append(segs)
+        for text, top, _ in segs:
+            seen[_norm_row(text)].append((page.number, top))
+    needed = 2 if n <= 4 else 3
+    running: dict[str, list[float]] = {}
+    for key, hits in seen.items():
+        if not any(c.isalnum() for c in key) and key.strip("#") == "":
+            continue
+        # cluster by height: a running header sits at (nearly) the same y on every page
+        tops = Counter(round(t / 3) for _, t in hits)
+        for bucket, _count in tops.most_common():
+            near = {p for p, t in hits if abs(t / 3 - bucket) <= 1.0}
+            if len(near) >= needed and len(near) >= min(n, 2):
+                running.setdefault(key, []).append(bucket * 3)
+    for page, segs in zip(pages, per_page, strict=True):
+        drop: set[int] = set()
+        for text, top, words in segs:
+            key = _norm_row(text)
+            if _PAGE_NUM_RE.match(text.strip()) or any(abs(top - y) <= 4 for y in running.get(key, [])):
+                drop.update(id(w) for w in words)
+        if drop:
+            page.words = [w for w in page.words if id(w) not in drop]
+
+
+# ----- reading order -----------------------------------------------------------------------
+
+_Box = Any  # _Word | _Table; both have x0, x1, top, bottom
+
+
+def _is_numeric_side(items: list[_Box]) -> bool:
+    words = [b for b in items if isinstance(b, _Word)]
+    if not words:
+        return False
+    numeric = sum(1 for w in words if _NUMERIC_TOKEN_RE.match(w.text))
+    return numeric / len(words) > 0.4
+
+
+def _vertical_cut(items: list[_Box], size: float) -> tuple[float, list[_Box]] | None:
+    """Find a column gutter: an x-range in the middle of the region few items cross.
+
+    Returns the cut x and the items crossing it (those become full-width bands), or ``None``.
+    """
+    import numpy as np
+
+    rx0 = min(b.x0 for b in items)
+    rx1 = max(b.x1 for b in items)
+    width = rx1 - rx0
+    if width < 100 or len(items) < 6:
+        return None
+    n = int(width) + 2
+    diff = np.zeros(n + 1, dtype=np.int32)
+    starts = np.array([int(b.x0 - rx0) for b in items])
+    ends = np.array([int(b.x1 - rx0) + 1 for b in items])
+    np.add.at(diff, starts, 1)
+    np.add.at(diff, np.minimum(ends, n), -1)
+    cov = np.cumsum(diff)[:n]
+    gap = int(max(9.0, 1.0 * size))
+    lo, hi = int(width * 0.15), int(width * 0.85) - gap
+    if hi <= lo:
+        return None
+    # max coverage in every window of `gap` points starting in [lo, hi]
+    windows = np.lib.stride_tricks.sliding_window_view(cov, gap)[lo:hi]
+    wmax = windows.max(axis=1)
+    # rows in the region, to judge how many crossings are tolerable
+    height = max(b.bottom for b in items) - min(b.top for b in items)
+    rows = max(1.0, height / max(size * 1.2, 1.0))
+    strict = max(3, int(rows * 0.1))  # a title or two across the columns, anywhere
+    loose = max(strict, int(rows * 0.4))  # full-width lines above/below text that wraps a figure
+    levels = sorted({int(v) for v in np.unique(wmax) if v <= loose})
+    tried: set[int] = set()
+    for level in levels[:6]:
+        at = np.flatnonzero(wmax <= level)
+        runs = np.split(at, np.flatnonzero(np.diff(at) != 1) + 1)
+        for run in sorted(runs, key=len, reverse=True)[:3]:
+            cut = rx0 + lo + (run[0] + run[-1] + gap) / 2.0
+            if int(cut) in tried:
+                continue
+            tried.add(int(cut))
+            crossing = [b for b in items if b.x0 < cut + gap / 2 and b.x1 > cut - gap / 2]
+            if len(crossing) > strict and not _peripheral(items, crossing):
+                continue
+            if _columns_ok(items, crossing, cut, cov, rx0, gap):
+                return cut, crossing
+    return None
+
+
+def _peripheral(items: list[_Box], crossing: list[_Box]) -> bool:
+    """True when every crossing item lies above or below all the others (no crossing mid-column)."""
+    skip = {id(b) for b in crossing}
+    others = [b for b in items if id(b) not in skip]
+    if not others:
+        return False
+    top = min(b.top for b in others)
+    bottom = max(b.bottom for b in others)
+    return all(b.bottom <= top + 1 or b.top >= bottom - 1 for b in crossing)
+
+
+def _columns_ok(items: list[_Box], crossing: list[_Box], cut: float, cov: Any, rx0: float, gap: int) -> bool:
+    """Check that the two sides of a candidate gutter look like columns of text."""
+    skip = {id(b) for b in crossing}
+    others = [b for b in items if id(b) not in skip]
+    left = [b for b in others if (b.x0 + b.x1) / 2 < cut]
+    right = [b for b in others if (b.x0 + b.x1) / 2 >= cut]
+    if not left or not right:
+        return False
+    # a real column has several lines and a left margin: most lines start at (nearly) the same x.
+    # One short side (a two-line figure caption beside the text) is accepted only across a wide,
+    # clean gutter.
+    columns = 0
+    for side in (left, right):
+        lefts = [min(b.x0 for b in row) for row in _group_rows(side)]
+        aligned = max(sum(1 for x in lefts if 0 <= x - m <= 4) for m in lefts)
+        if len(lefts) >= 3:
+            if aligned < max(2, 0.2 * len(lefts)):
+                return False
+            columns += 1
+    if columns == 0:
+        return False
+    if columns == 1:
+        centre = int(cut - rx0)
+        clear = 0
+        for step in (-1, 1):
+            i = centre
+            while 0 <= i < len(cov) and cov[i] == 0:
+                clear += 1
+                i += step
+        if clear < 1.5 * gap:
+            return False
+    return not (_is_numeric_side(left) or _is_numeric_side(right))
+
+
+def _bands(items: list[_Box], crossing: list[_Box]) -> list[list[_Box]]:
+    """Split items into horizontal bands: rows of crossing items, and the stretches between."""
+    spans: list[list[float]] = []
+    for b in sorted(crossing, key=lambda b: b.top):
+        if spans and b.top <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b.bottom)
+        else:
+            spans.append([b.top, b.bottom])
+    bands: list[list[_Box]] = [[] for _ in range(2 * len(spans) + 1)]
+    for b in items:
+        mid = (b.top + b.bottom) / 2
+        idx = 0
+        for i, (t, btm) in enumerate(spans):
+            if mid < t:
+                idx = 2 * i
+                break
+            if mid <= btm:
+                idx = 2 * i + 1
+                break
+        else:
+            idx = 2 * len(spans)
+        bands[idx].append(b)
+    return [b for b in bands if b]
+
+
+def _reading_order(items: list[_Box], size: float, depth: int = 0) -> list[list[_Box]]:
+    """Recursive whitespace cut: regions (leaves) in reading order."""
+    if len(items) < 2 or depth > 12:
+        return [items] if items else []
+    cut = _vertical_cut(items, size)
+    if cut is not None:
+        x, crossing = cut
+        if crossing:
+            bands = _bands(items, crossing)
+            if len(bands) > 1:
+                out: list[list[_Box]] = []
+                for band in bands:
+                    out.extend(_reading_order(band, size, depth + 1))
+                return out
+        else:
+            left = [b for b in items if (b.x0 + b.x1) / 2 < x]
+            right = [b for b in items if (b.x0 + b.x1) / 2 >= x]
+            return _reading_order(left, size, depth + 1) + _reading_order(right, size, depth + 1)
+    # no gutter: split at large horizontal gaps and try again inside each stretch
+    ordered = sorted(items, key=lambda b: b.top)
+    pieces: list[list[_Box]] = [[ordered[0]]]
+    bottom = ordered[0].bottom
+    for b in ordered[1:]:
+        if b.top - bottom > 1.2 * size:
+            pieces.append([])
+        pieces[-1].append(b)
+        bottom = max(bottom, b.bottom)
+    if len(pieces) == 1:
+        return [items]
+    out = []
+    for piece in pieces:
+        out.extend(_reading_order(piece, size, depth + 1))
+    return out
+
+
+# ----- lines, paragraphs, kinds ---------------------------------------------------------------
+
+
+_DOT_LEADER_RE = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
+
+
+def _lines_of(words: list[_Word]) -> list[_Line]:
+    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _group_rows(words)]
+    # table-of-contents entries ("Foreword ........ 3") duplicate the headings: drop them
+    return [ln for ln in lines if not _DOT_LEADER_RE.search(ln.text)]
+
+
+def _marker_of(line: _Line) -> str | None:
+    """The list marker a line starts with ('•', '1.', '(a)'...), or None."""
+    first = line.words[0]
+    t = first.text
+    if len(line.words) > 1 and ((len(t) == 1 and (t in _BULLET_CHARS or first.symbol)) or _NUM_MARKER_RE.match(t)):
+        return t
+    if len(t) > 1 and t[0] in "•●▪■◦➢➤\uf0b7\uf0a7" and len(line.words) >= 1:
+        return t[0]
+    return None
+
+
+@dataclass
+class _Para:
+    lines: list[_Line]
+    kind: BlockKind = "paragraph"
+
+
+def _numeric_row(line: _Line) -> list[str] | None:
+    """Cells of a line that looks like a borderless table row ("Total   11,310   100.0%"), else None.
+
+    Cells are runs of words separated by wide gaps; the row must have at least two cells that are
+    numbers (counts, rates, percentages), which prose lines and headings do not.
+    """
+    if len(line.words) < 2:
+        return None
+    cells: list[list[_Word]] = [[line.words[0]]]
+    for w in line.words[1:]:
+        if w.x0 - cells[-1][-1].x1 > 1.2 * max(w.size, 4.0):
+            cells.append([])
+        cells[-1].append(w)
+    numeric = [c for c in cells if all(_NUMERIC_TOKEN_RE.match(w.text) for w in c) and sum(len(w.text) for w in c) >= 2]
+    if len(cells) < 2 or len(numeric) < 2:
+        return None
+    return [" ".join(w.text for w in cell) for cell in cells]
+
+
+def _paragraphs(lines: list[_Line], gap_limit: float, body_size: float) -> list[_Para]:
+    paras: list[_Para] = []
+    item_indent: float | None = None
+    last_number: int | None = None
+    for line in lines:
+        marker = _marker_of(line)
+        number = _marker_number(marker)
+        if paras:
+            prev = paras[-1].lines[-1]
+            gap = line.top - prev.bottom
+            if (
+                number is not None
+                and prev.text[-1:] not in ".:;!?"
+                and number != (last_number or 0) + 1
+                and gap <= gap_limit
+            ):
+                marker = number = None  # "... (CI 0.85-" / "91) and ..." is a wrapped line, not item 91
+            # a bold line followed by a plain one (or the reverse) is a style break, except inside a
+            # list item, whose bold lead-in often fills the first line
+            style_change = abs(line.size - prev.size) >= 0.8 or (
+                paras[-1].kind != "item"
+                and (line.bold >= 0.9) != (prev.bold >= 0.9)
+                and min(line.bold, prev.bold) <= 0.1
+            )
+            new = (
+                gap > gap_limit * (line.size / body_size if body_size else 1.0)
+                or gap < -0.5 * line.size  # jumped back up: a different region
+                or style_change
+                or marker is not None
+                or (paras[-1].kind == "item" and item_indent is not None and line.x0 < item_indent - 3)
+            )
+            if not new:
+                paras[-1].lines.append(line)
+                continue
+        paras.append(_Para([line], "item" if marker else "paragraph"))
+        item_indent = line.x0 if marker else None
+        if number is not None:
+            last_number = number
+    return paras
+
+
+def _marker_number(marker: str | None) -> int | None:
+    """The ordinal of a numbered marker ('3.' -> 3, '(b)' -> 2), None for bullets."""
+    if marker is None or not _NUM_MARKER_RE.match(marker):
+        return None
+    core = marker.strip("().")
+    if core.isdigit():
+        return int(core)
+    if len(core) == 1 and core.isalpha():
+        return ord(core.lower()) - ord("a") + 1
+    return None
+
+
+def _split_tables(lines: list[_Line], gap_limit: float, body_size: float) -> list[_Para]:
+    """Runs of two or more numeric rows become table paragraphs; the rest go to _paragraphs."""
+    rows = [_numeric_row(ln) for ln in lines]
+    out: list[_Para] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and rows[j] is not None:
+            j += 1
+        if j - i >= 2:
+            table_lines = []
+            for k in range(i, j):
+                cells = rows[k] or []
+                table_lines.append(_Line(lines[k].words, text=" | ".join(cells)))
+            out.append(_Para(table_lines, "table"))
+            i = j
+            continue
+        k = i + 1
+        while k < len(lines) and not (rows[k] is not None and k + 1 < len(lines) and rows[k + 1] is not None):
+            k += 1
+        out.extend(_paragraphs(lines[i:k], gap_limit, body_size))
+        i = k
+    return out
+
+
+def _meaningful(para: _Para) -> bool:
+    """False for chart debris: axis ticks, rotated labels split into letters, lone numbers."""
+    text = " ".join(ln.text for ln in para.lines)
+    return any(sum(1 for c in tok if c.isalpha()) >= 4 for tok in text.split())
+
+
+def _is_heading(para: _Para, body_size: float, body_bold: bool) -> bool:
+    text = " ".join(ln.text for ln in para.lines)
+    words = text.split()
+    if len(para.lines) > 3 or len(words) > 20 or len(text) < 3:
+        return False
+    if text[-1] in ".,;:" or not any(c.isalpha() for c in text):
+        return False
+    first = text.lstrip("\"'“‘(")[:1]
+    if not first or first.islower():
+        return False
+    size = max(ln.size for ln in para.lines)
+    bold = min(ln.bold for ln in para.lines) >= 0.9
+    bigger = size >= body_size * 1.15 or (size >= body_size + 0.8 and len(words) <= 8)
+    if para.kind == "item" and not bigger:
+        return False
+    return bigger or (bold and not body_bold)
+
+
+def _block_text(para: _Para, vocab: set[str]) -> str:
+    lines = [ln.text for ln in para.lines]
+    if para.kind == "item":
+        marker = _marker_of(para.lines[0])
+        first = lines[0]
+        if marker and first.startswith(marker):
+            rest = first[len(marker) :].strip()
+            # keep numbering ("1.", "(a)") which carries meaning; drop bullet glyphs
+            first = f"{marker} {rest}" if _NUM_MARKER_RE.match(marker) else rest
+        lines[0] = first
+    return _clean(_join_lines(lines, vocab))
+
+
+def _pdf_blocks(pages: list[_PageData]) -> list[Block]:
+    _remove_running(pages)
+    # document body style: the size and boldness carrying most characters
+    size_count: Counter[float] = Counter()
+    bold_chars = total_chars = 0
+    vocab: set[str] = set()
+    for page in pages:
+        for w in page.words:
+            size_count[round(w.size, 1)] += len(w.text)
+            total_chars += len(w.text)
+            bold_chars += len(w.text) if w.bold else 0
+            vocab.add(_word_key(w.text))
+    body_size = size_count.most_common(1)[0][0] if size_count else 10.0
+    body_bold = total_chars > 0 and bold_chars / total_chars > 0.6
+
+    blocks: list[Block] = []
+    for page in pages:
+        items: list[_Box] = [*page.words, *page.tables]
+        if not items:
+            continue
+        regions = _reading_order(items, body_size)
+        region_lines: list[list[_Line] | _Table] = []
+        gaps: list[float] = []
+        for region in regions:
+            tables = [b for b in region if isinstance(b, _Table)]
+            words = [b for b in region if isinstance(b, _Word)]
+            lines = _lines_of(words) if words else []
+            for a, b in zip(lines, lines[1:], strict=False):
+                g = b.top - a.bottom
+                if -1 < g < 2.5 * body_size and abs(a.size - b.size) < 0.5:
+                    gaps.append(g)
+            entries: list[_Line | _Table] = sorted([*tables, *lines], key=lambda e: e.top)
+            run: list[_Line] = []
+            for entry in entries:
+                if isinstance(entry, _Table):
+                    if run:
+                        region_lines.append(run)
+                        run = []
+                    region_lines.append(entry)
+                else:
+                    run.append(entry)
+            if run:
+                region_lines.append(run)
+        usual = statistics.median(gaps) if len(gaps) >= 3 else 0.25 * body_size
+        gap_limit = usual + max(2.0, 0.35 * body_size)
+        for chunk in region_lines:
+            if isinstance(chunk, _Table):
+                blocks.append(Block("table", "\n".join(chunk.rows), page.number))
+                continue
+            for para in _split_tables(chunk, gap_limit, body_size):
+                if para.kind == "table":
+                    blocks.append(Block("table", "\n".join(ln.text for ln in para.lines), page.number))
+                    continue
+                if not _meaningful(para):
+                    continue
+                text = _block_text(para, vocab)
+                if not text:
+                    continue
+                kind: BlockKind = "heading" if _is_heading(para, body_size, body_bold) else para.kind
+                blocks.append(Block(kind, text, page.number))
+    return _merge_broken(blocks)
+
+
+def _merge_broken(blocks: list[Block]) -> list[Block]:
+    """Rejoin a paragraph cut in two by a region boundary (text wrapping around a figure)."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind == "paragraph" and b.text[:1].islower():
+            # the unfinished paragraph is the previous block, or the one before a figure caption
+            merged = False
+            for back in (1, 2):
+                if len(out) < back:
+                    break
+                prev = out[-back]
+                if prev.page != b.page:
+                    break
+                if _CAPTION_RE.match(prev.text):
+                    continue
+                if prev.kind in ("paragraph", "item") and prev.text[-1:].isalpha():
+                    out[-back] = Block(prev.kind, f"{prev.text} {b.text}", prev.page)
+                    merged = True
+                break
+            if merged:
+                continue
+        out.append(b)
+    return out
+
+
+_CAPTION_RE = re.compile(r"^(figure|fig\.|table|chart|graph|source|map|image)\b", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# DOCX
+# --------------------------------------------------------------------------------------------
+
+
+def _extract_docx(path: Path) -> Extracted:
+    import zipfile
+
+    import docx
+    from docx.oxml.ns import qn
+
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(
+            str(path), f"not a readable DOCX ({type(exc).__name__}); re-save it from Word as .docx"
+        ) from None
+    except Exception:
+        raise InputError(str(path), "not a readable DOCX (damaged or not Word 2007+); re-save it as .docx") from None
+
+    blocks: list[Block] = []
+    page = 1
+    body = document.element.body
+    vocab: set[str] = set()
+    for child in body.iterchildren():
+        tag = child.tag
+        if tag == qn("w:p"):
+            from docx.text.paragraph import Paragraph
+
+            para = Paragraph(child, document)
+            breaks = len(child.findall(".//" + qn("w:br") + "[@" + qn("w:type") + "='page']"))
+            if child.find(qn("w:pPr") + "/" + qn("w:pageBreakBefore")) is not None:
+                page += 1
+            text = _clean(para.text)
+            if text:
+                kind = _docx_kind(para, text)
+                blocks.append(Block(kind, text, page))
+                vocab.update(_word_key(w) for w in text.split())
+            page += breaks
+        elif tag == qn("w:tbl"):
+            from docx.table import Table
+
+            rows = _docx_table_rows(Table(child, document))
+            if rows:
+                blocks.append(Block("table", "\n".join(rows), page))
+    props = document.core_properties
+    metadata: dict[str, str] = {}
+    if props.title and _clean(props.title) and not _JUNK_TITLES.search(_clean(props.title)):
+        metadata["title"] = _clean(props.title)
+    if props.author and _clean(props.author):
+        metadata["author"] = _clean(props.author)
+    if props.created is not None and 1900 <= props.created.year < 2100:
+        metadata["year"] = str(props.created.year)
+    return Extracted(blocks, page, metadata)
+
+
+def _docx_kind(para: Any, text: str) -> BlockKind:
+    from docx.oxml.ns import qn
+
+    style = (para.style.name if para.style is not None else "") or ""
+    lower = style.lower()
+    if lower.startswith("heading") or lower in ("title", "subtitle"):
+        return "heading"
+    ppr = para._p.pPr
+    if "list" in lower or (ppr is not None and ppr.find(qn("w:numPr")) is not None):
+        return "item"
+    if _TEXT_ITEM_RE.match(text) and text[:1] in "•●▪-–*":
+        return "item"
+    runs = [r for r in para.runs if r.text.strip()]
+    if runs and all(r.bold for r in runs) and _title_like(text):
+        return "heading"
+    return "paragraph"
+
+
+def _docx_table_rows(table: Any) -> list[str]:
+    rows: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # merged cells repeat
+                continue
+            seen.add(id(cell._tc))
+            cells.append(_clean(cell.text))
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+_HTML_DROP = frozenset({"script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "form"})
+_HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HTML_BLOCKS = frozenset(
+    "div section article main body html ul ol dl blockquote header aside figure figcaption details "
+    "summary address center fieldset dd dt hr pre".split()
+)
+
+
+def _extract_html(path: Path) -> Extracted:
+    from bs4 import BeautifulSoup
+
+    raw = path.read_bytes()
+    soup = BeautifulSoup(raw, "html.parser")
+    metadata: dict[str, str] = {}
+    if soup.title and soup.title.string and _clean(soup.title.string):
+        metadata["title"] = _clean(soup.title.string)
+    author = soup.find("meta", attrs={"name": re.compile(r"^(author|dc\.creator)$", re.I)})
+    if author is not None and _clean(str(author.get("content") or "")):
+        metadata["author"] = _clean(str(author.get("content")))
+    root = soup.body or soup
+    blocks = list(_html_blocks(root))
+    return Extracted(blocks, 1, metadata)
+
+
+def _html_blocks(root: Any) -> Iterator[Block]:
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment, Doctype, ProcessingInstruction
+
+    buffer: list[str] = []
+
+    def flush() -> Iterator[Block]:
+        text = _clean(" ".join(buffer))
+        buffer.clear()
+        if text:
+            yield Block("paragraph", text, 1)
+
+    def text_of(node: Any, skip: frozenset[str] = frozenset()) -> str:
+        parts: list[str] = []
+        for d in node.descendants:
+            if isinstance(d, NavigableString) and not isinstance(d, (Comment, Doctype, ProcessingInstruction)):
+                hidden = False
+                for parent in d.parents:
+                    if parent is node:
+                        break
+                    if parent.name in _HTML_DROP or parent.name in skip:
+                        hidden = True
+                        break
+                if not hidden:
+                    parts.append(str(d))
+        return _clean(" ".join(parts))
+
+    def walk(node: Any) -> Iterator[Block]:
+        for child in node.children:
+            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
+                continue
+            if isinstance(child, NavigableString):
+                buffer.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _HTML_DROP or name in ("head", "title", "meta", "link"):
+                continue
+            if name in _HTML_HEADINGS:
+                yield from flush()
+                text = text_of(child)
+                if text:
+                    yield Block("heading", text, 1)
+            elif name == "p":
+                yield from flush()
+                text = text_of(child)
+                if text:
+                    yield Block("paragraph", text, 1)
+            elif name == "li":
+                yield from flush()
+                text = text_of(child, frozenset({"ul", "ol"}))
+                if text:
+                    yield Block("item", text, 1)
+                for sub in child.find_all(["ul", "ol"], recursive=False):
+                    yield from walk(sub)
+            elif name == "table":
+                yield from flush()
+                rows = []
+                for tr in child.find_all("tr"):
+                    if tr.find_parent("table") is not child:
+                        continue
+                    cells = [text_of(c) for c in tr.find_all(["td", "th"], recursive=False)]
+                    if any(cells):
+                        rows.append(" | ".join(cells))
+                if rows:
+                    yield Block("table", "\n".join(rows), 1)
+            elif name == "br":
+                buffer.append(" ")
+            elif name in _HTML_BLOCKS:
+                yield from flush()
+                yield from walk(child)
+                yield from flush()
+            else:
+                buffer.append(text_of(child))
+        # inline text left at the end of this container is flushed by the caller
+
+    yield from walk(root)
+    yield from flush()
