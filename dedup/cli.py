@@ -550,6 +550,14 @@ YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of
 MinDocsOpt = Annotated[
     int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
 ]
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        help="How alike members must be, in standard deviations above the corpus's average pair "
+        "(default 1.75; lower gives bigger, looser clusters).",
+    ),
+]
 
 
 def _run_recurring(
@@ -562,6 +570,7 @@ def _run_recurring(
     limit: int,
     fmt: Format,
     out: Path | None,
+    threshold: float | None = None,
 ) -> None:
     from dedup.output import cluster_json
     from dedup.recurring import find_recurring
@@ -571,7 +580,13 @@ def _run_recurring(
     with progress_bar("clustering passages") as (advance, total):
         total(1)
         clusters = find_recurring(
-            store, embedder, all_passages=all_, organisation=org, years=_parse_years(years), min_documents=min_documents
+            store,
+            embedder,
+            all_passages=all_,
+            organisation=org,
+            years=_parse_years(years),
+            min_documents=min_documents,
+            threshold=threshold,
         )
         advance(1)
     shown = clusters[:limit] if limit else clusters
@@ -588,6 +603,7 @@ def recurring(
     org: OrgFilter = None,
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
+    threshold: ThresholdOpt = None,
     limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -600,7 +616,7 @@ def recurring(
     """
     with open_store() as store:
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold)
 
 
 @app.command()
@@ -611,6 +627,7 @@ def scan(
     org: OrgFilter = None,
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
+    threshold: ThresholdOpt = None,
     limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -630,7 +647,7 @@ def scan(
             report = run_ingest(store, folder, manifest=manifest, on_result=on_result, on_total=total)
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold)
     if report.failed:
         note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)

@@ -1,8 +1,8 @@
 """Recurring recommendations and duplicated efforts: clusters of passages that say the same thing
 across documents, labelled by how they recur.
 
-Stages: ``similarity_graph`` (candidate pairs from the vectors, verified by the engine) →
-``cluster`` (average linkage: no chaining) → ``describe`` each cluster (representative, members,
+Stages: ``group`` (a similarity graph over candidate pairs, clustered by average linkage so that
+A~B and B~C do not chain A to C; see :mod:`dedup.cluster`) → ``describe`` each cluster (representative, members,
 first appearance, years, organisations, labels).
 """
 
@@ -15,14 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import Document, Passage
 from dedup.store import Store
-
-#: Neighbours per passage considered for clustering.
-CLUSTER_K = 10
-#: Edge weight given to an opposed pair (pushes the two apart under average linkage).
-OPPOSED_WEIGHT = -1.0
 
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)?\d\d)(?!\d)")
 
@@ -73,42 +67,21 @@ class Cluster:
         return len({m.passage.document.organisation for m in self.members if m.passage.document.organisation})
 
 
-@dataclass(frozen=True)
-class Graph:
-    """Verified similarities between items: edges (i < j), weights in [-1, 1], and link types."""
-
-    i: np.ndarray
-    j: np.ndarray
-    weight: np.ndarray
-    types: list[str | None]
-
-
-def similarity_graph(texts: Sequence[str], vectors: np.ndarray, groups: np.ndarray, k: int = CLUSTER_K) -> Graph:
-    """Candidate pairs across groups, judged by the engine. Same-statement pairs weigh their score,
-    ``related`` pairs half of it, opposed pairs :data:`OPPOSED_WEIGHT`."""
-    from dedup.match import candidate_pairs, verdicts
-
-    i, j, cos = candidate_pairs(vectors, groups, k=k, min_cosine=MIN_CANDIDATE_COSINE)
-    judged = verdicts([(texts[a], texts[b]) for a, b in zip(i, j, strict=True)], cos)
-    weight = np.array(
-        [
-            OPPOSED_WEIGHT if v.opposed else v.score if v.type in SAME_STATEMENT else 0.5 * v.score if v.type else 0.0
-            for v in judged
-        ],
-        dtype=np.float64,
-    )
-    return Graph(i, j, weight, [v.type for v in judged])
-
-
 def group(
-    texts: Sequence[str], vectors: np.ndarray, groups: np.ndarray, min_groups: int = 2
-) -> tuple[list[list[int]], Graph]:
-    """Clusters of items that make the same point, each spanning at least ``min_groups`` groups."""
-    from dedup.cluster import cluster
+    texts: Sequence[str], vectors: np.ndarray, groups: np.ndarray, min_groups: int = 2, threshold: float | None = None
+) -> list[list[int]]:
+    """Clusters of items that make the same point, each spanning at least ``min_groups`` groups
+    (see :func:`dedup.cluster.cluster_texts`)."""
+    from dedup.cluster import DEFAULT_TEXT_THRESHOLD, cluster_texts
 
-    graph = similarity_graph(texts, vectors, groups)
-    clusters = cluster(len(texts), graph.i, graph.j, graph.weight, groups=groups, min_size=2, min_groups=min_groups)
-    return clusters, graph
+    return cluster_texts(
+        texts,
+        vectors,
+        groups,
+        threshold=DEFAULT_TEXT_THRESHOLD if threshold is None else threshold,
+        min_size=2,
+        min_groups=min_groups,
+    )
 
 
 def _overlapping_orgs(members: Sequence[Passage]) -> bool:
@@ -157,13 +130,14 @@ def find_recurring(
     organisation: str | None = None,
     years: tuple[int | None, int | None] = (None, None),
     min_documents: int = 2,
+    threshold: float | None = None,
 ) -> list[Cluster]:
     """Clusters of passages making the same recommendation in at least ``min_documents`` documents,
     most recurring first. By default only ``recommendation`` passages; ``all_passages`` takes all.
 
     ``years`` limits the corpus to documents of those years; ``organisation`` keeps clusters in which
     that organisation takes part."""
-    from dedup.cluster import medoids
+    from dedup.cluster import representatives
 
     ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=None if all_passages else "recommendation")
     by_id = {p.id: p for p in store.passages(kind=None if all_passages else "recommendation")}
@@ -180,8 +154,8 @@ def find_recurring(
         return []
     codes: dict[str, int] = {}
     groups = np.fromiter((codes.setdefault(p.document.id, len(codes)) for p in passages), dtype=np.int64)
-    clusters, graph = group([p.text for p in passages], vectors, groups, min_groups=max(2, min_documents))
-    reps = medoids(clusters, graph.i, graph.j, graph.weight)
+    clusters = group([p.text for p in passages], vectors, groups, min_groups=max(2, min_documents), threshold=threshold)
+    reps = representatives(clusters, vectors)
     described = [
         describe(n, passages, rep, mem, vectors) for n, (rep, mem) in enumerate(zip(reps, clusters, strict=True))
     ]

@@ -1,0 +1,376 @@
+"""Group passages that make the same point: sparse average-linkage clustering that resists chaining.
+
+The core, :func:`cluster`, is array-only: it takes ``n`` items and a list of weighted edges (verified
+similarities; a pair without an edge is taken as dissimilar, weight ``fill``) and merges,
+greedily and best-first, the two clusters whose *average* pairwise weight is highest, while that average
+is at least ``threshold``. Because the average runs over every pair of members, one strong link cannot
+glue two groups together (A~B and B~C with A and C unrelated gives {A,B} + C an average of about half
+the B~C weight): unlike connected components on a thresholded graph (single linkage), it does not chain.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from dedup.match import candidate_pairs, opposed
+
+#: Default merge threshold on the average pairwise weight (see benchmarks/cluster_quality.py).
+DEFAULT_THRESHOLD = 0.5
+
+
+def _as_edges(
+    n: int,
+    edges_i: Sequence[int] | np.ndarray,
+    edges_j: Sequence[int] | np.ndarray,
+    weights: Sequence[float] | np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ei = np.asarray(edges_i, dtype=np.int64).reshape(-1)
+    ej = np.asarray(edges_j, dtype=np.int64).reshape(-1)
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if not (len(ei) == len(ej) == len(w)):
+        raise ValueError(
+            f"edges_i, edges_j and weights must have one entry per edge; got {len(ei)}, {len(ej)}, {len(w)}"
+        )
+    if len(ei) and (min(ei.min(), ej.min()) < 0 or max(ei.max(), ej.max()) >= n):
+        raise ValueError(f"edge endpoints must be item indices in [0, {n}); check n and the edge arrays")
+    if len(w) and not np.all(np.isfinite(w)):
+        raise ValueError("edge weights must be finite numbers")
+    return ei, ej, w
+
+
+def _adjacency(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray) -> list[dict[int, float]]:
+    """Symmetric adjacency, self-loops dropped, a repeated pair keeping its largest weight."""
+    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    for a, b, x in zip(ei.tolist(), ej.tolist(), w.tolist(), strict=True):
+        if a == b:
+            continue
+        old = adj[a].get(b)
+        if old is None or x > old:
+            adj[a][b] = x
+            adj[b][a] = x
+    return adj
+
+
+def cluster(
+    n: int,
+    edges_i: Sequence[int] | np.ndarray,
+    edges_j: Sequence[int] | np.ndarray,
+    weights: Sequence[float] | np.ndarray,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    fill: float = 0.0,
+    groups: Sequence[object] | np.ndarray | None = None,
+    min_size: int = 2,
+    min_groups: int = 2,
+) -> list[list[int]]:
+    """Clusters of items ``0..n-1`` by average linkage over a sparse weighted graph.
+
+    ``edges_i[k]``, ``edges_j[k]``, ``weights[k]``: an edge and its similarity (higher is more alike;
+    any finite number, a negative weight pushes its two ends apart). A pair without an edge counts as
+    ``fill``. Two clusters merge, best first, while the average weight over all their cross pairs is
+    at least ``threshold``; only clusters joined by at least one edge are ever compared.
+
+    Returned clusters have at least ``min_size`` members and, when ``groups`` (one label per item, e.g.
+    its document) is given, members from at least ``min_groups`` different groups. Members are sorted;
+    clusters are sorted by size (largest first), then by their smallest member.
+    """
+    if n < 0:
+        raise ValueError(f"n must be a non-negative item count, got {n}")
+    if min_size < 1:
+        raise ValueError(f"min_size must be at least 1, got {min_size}")
+    if not np.isfinite(threshold) or not np.isfinite(fill):
+        raise ValueError("threshold and fill must be finite numbers")
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"got {n} items but {len(groups)} groups; pass one group per item")
+    ei, ej, w = _as_edges(n, edges_i, edges_j, weights)
+    adj = _adjacency(n, ei, ej, w)
+
+    # Cluster ids: 0..n-1 are the items; each merge makes a new id (a cluster never changes after it is
+    # made, so a heap entry stays valid while both its ends are alive).
+    members: list[list[int]] = [[i] for i in range(n)]
+    alive = [True] * n
+    # link[c][d] = (sum of edge weights between c and d, number of edges)
+    link: list[dict[int, tuple[float, int]]] = [{b: (x, 1) for b, x in adj[a].items()} for a in range(n)]
+
+    def average(c: int, d: int, s: float, m: int) -> float:
+        pairs = len(members[c]) * len(members[d])
+        return (s + fill * (pairs - m)) / pairs
+
+    heap: list[tuple[float, int, int]] = []
+    for a in range(n):
+        for b, (s, m) in link[a].items():
+            if a < b:
+                avg = average(a, b, s, m)
+                if avg >= threshold:
+                    heap.append((-avg, a, b))
+    heapq.heapify(heap)
+
+    while heap:
+        _, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]):
+            continue
+        c = len(members)
+        members.append(members[a] + members[b])
+        alive[a] = alive[b] = False
+        alive.append(True)
+        merged: dict[int, tuple[float, int]] = {}
+        for src in (a, b):
+            for x, (s, m) in link[src].items():
+                if x in (a, b):
+                    continue
+                s0, m0 = merged.get(x, (0.0, 0))
+                merged[x] = (s0 + s, m0 + m)
+        link[a] = link[b] = {}
+        link.append(merged)
+        for x in sorted(merged):
+            s, m = merged[x]
+            link[x].pop(a, None)
+            link[x].pop(b, None)
+            link[x][c] = (s, m)
+            avg = average(x, c, s, m)
+            if avg >= threshold:
+                heapq.heappush(heap, (-avg, x, c))
+
+    out = []
+    for c, mem in enumerate(members):
+        if not alive[c] or len(mem) < min_size:
+            continue
+        if groups is not None and len({groups[i] for i in mem}) < min_groups:
+            continue
+        out.append(sorted(mem))
+    out.sort(key=lambda m: (-len(m), m[0]))
+    return out
+
+
+def medoids(
+    clusters: Sequence[Sequence[int]],
+    edges_i: Sequence[int] | np.ndarray,
+    edges_j: Sequence[int] | np.ndarray,
+    weights: Sequence[float] | np.ndarray,
+    *,
+    fill: float = 0.0,
+) -> list[int]:
+    """The representative of each cluster: the member with the highest total weight to the others.
+
+    A pair without an edge counts as ``fill``; ties go to the smallest index.
+    """
+    n = 1 + max((max(c) for c in clusters if len(c)), default=-1)
+    n = max(n, 1 + int(max(np.max(edges_i, initial=-1), np.max(edges_j, initial=-1))))
+    ei, ej, w = _as_edges(n, edges_i, edges_j, weights)
+    adj = _adjacency(n, ei, ej, w)
+    out = []
+    for mem in clusters:
+        if not len(mem):
+            raise ValueError("a cluster must have at least one member")
+        best, best_score = -1, -np.inf
+        for i in sorted(mem):
+            score = sum(adj[i].get(j, fill) for j in mem if j != i)
+            if score > best_score:
+                best, best_score = i, score
+        out.append(best)
+    return out
+
+
+def representatives(clusters: Sequence[Sequence[int]], vectors: np.ndarray) -> list[int]:
+    """The medoid of each cluster by cosine: the member most similar, in total, to the other members.
+
+    ``vectors`` are L2-normalised rows; ties go to the smallest index.
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    out = []
+    for mem in clusters:
+        idx = np.array(sorted(mem), dtype=np.int64)
+        if not len(idx):
+            raise ValueError("a cluster must have at least one member")
+        sub = x[idx]
+        totals = sub @ sub.sum(axis=0) - np.einsum("ij,ij->i", sub, sub)
+        out.append(int(idx[int(np.argmax(totals))]))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# From texts to clusters: candidate pairs -> corpus-relative similarity -> polarity veto -> clustering
+# ------------------------------------------------------------------------------------------------
+
+#: Nearest neighbours per passage kept as candidate edges (pairs beyond count as ``fill`` = 0, i.e. as
+#: an average pair of the corpus).
+DEFAULT_K = 30
+#: Merge threshold for :func:`cluster_texts`, in standard deviations of the corpus's pair similarity
+#: above its mean. PFD dev pair F1 is flat from 1.0 to 2.0 (0.172-0.183 at k=30, benchmarks/
+#: cluster_quality.py); on the sample corpus's planted clusters precision rises from 0.56 at 1.5 to
+#: 0.87 at 1.75 (benchmarks/planted.py), so 1.75 keeps both.
+DEFAULT_TEXT_THRESHOLD = 1.75
+#: Candidates are the ``WIDEN * k`` nearest by cosine; each passage keeps its ``k`` best by weight.
+WIDEN = 3
+#: Weight of a vetoed (opposed) pair: far below any merge threshold, so it pulls an average down.
+VETO_WEIGHT = -3.0
+#: A word in more than this share of the corpus's passages is boilerplate and carries no lexical weight.
+MAX_DF = 0.5
+#: Random pairs used to estimate the corpus's mean and spread of similarity.
+SAMPLE_PAIRS = 20_000
+
+_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each even ever every few for from
+    further had has have having he her here hers him his how however i if in into is it its itself just
+    may me might more most must my no nor not now of off on once only or other our ours out over own per
+    same shall she should so some such than that the their theirs them then there these they this those
+    through thus to too under until up upon us very was we were what when where whether which while who
+    whom whose why will with within without would yet you your""".split()
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def _stem(w: str) -> str:
+    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, crudely stemmed words of ``text`` without stopwords or words under three letters."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
+
+
+def tfidf_rows(texts: Sequence[str], max_df: float = MAX_DF) -> list[dict[str, float]]:
+    """L2-normalised sublinear TF-IDF of each text's content words, as sparse ``{word: weight}`` rows.
+
+    Words in more than ``max_df`` of the texts (the corpus's boilerplate: "the Trust should", "risk")
+    are dropped, so the lexical signal comes from what distinguishes passages within this corpus.
+    """
+    counts = [Counter(content_words(t)) for t in texts]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(texts)
+    limit = max_df * n
+    idf = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items() if d <= limit or n < 3}
+    rows = []
+    for c in counts:
+        row = {w: (1.0 + math.log(k)) * idf[w] for w, k in c.items() if w in idf}
+        norm = math.sqrt(sum(x * x for x in row.values()))
+        rows.append({w: x / norm for w, x in row.items()} if norm > 0 else {})
+    return rows
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b[w] for w, x in a.items() if w in b)
+
+
+def _centered(vectors: np.ndarray) -> np.ndarray:
+    """Rows minus the corpus mean, re-normalised: what all passages share stops counting as similarity."""
+    x = vectors - vectors.mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.where(norms > 0, x / np.where(norms > 0, norms, 1.0), 0.0)
+
+
+def _sample_pairs(n: int, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    if n * (n - 1) // 2 <= size:
+        i, j = np.triu_indices(n, 1)
+        return i.astype(np.int64), j.astype(np.int64)
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, n, size)
+    j = rng.integers(0, n - 1, size)
+    j = np.where(j >= i, j + 1, j)
+    return i.astype(np.int64), j.astype(np.int64)
+
+
+def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the edges among the ``k`` heaviest of at least one of their two ends."""
+    ends = np.concatenate([ei, ej])
+    edge = np.concatenate([np.arange(len(ei)), np.arange(len(ei))])
+    order = np.lexsort((-np.concatenate([w, w]), ends))
+    ends, edge = ends[order], edge[order]
+    start = np.searchsorted(ends, ends, side="left")
+    rank = np.arange(len(ends)) - start
+    keep = np.zeros(len(ei), dtype=bool)
+    keep[edge[rank < k]] = True
+    return keep
+
+
+def similarity_graph(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    groups: Sequence[object] | np.ndarray | None = None,
+    *,
+    k: int = DEFAULT_K,
+    veto: Callable[[str, str], bool] | None = opposed,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate edges ``(i, j, weight)`` between passages, weighted relative to this corpus.
+
+    1. Vectors are centred on the corpus mean; each passage keeps its ``k`` nearest neighbours by
+       cosine from other groups (documents); with ``groups=None`` every passage is its own group.
+    2. Each pair gets the mean of two z-scores, each over random pairs of the same corpus: its
+       centred cosine and the cosine of its TF-IDF content words (corpus boilerplate dropped); the
+       sum is z-scored again, so weights read "standard deviations above an average pair".
+    3. Pairs that ``veto(a, b)`` rejects (by default the polarity guard :func:`dedup.match.opposed`:
+       "reduce" vs "increase" detentions) get :data:`VETO_WEIGHT`.
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    n = len(texts)
+    if x.ndim != 2 or len(x) != n:
+        raise ValueError(f"got {n} texts but vectors of shape {x.shape}; pass one vector row per text")
+    g = np.arange(n) if groups is None else np.asarray(groups)
+    if len(g) != n:
+        raise ValueError(f"got {n} texts but {len(g)} groups; pass one group per text")
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
+    if n < 2:
+        return empty
+    xc = _centered(x.astype(np.float64)).astype(np.float32)
+    _, g_codes = np.unique(g, return_inverse=True)
+    ei, ej, cos = candidate_pairs(xc, g_codes, k=WIDEN * k, min_cosine=-1.0)
+    if not len(ei):
+        return empty
+    rows = tfidf_rows(texts)
+    si, sj = _sample_pairs(n, SAMPLE_PAIRS)
+    s_cos = np.einsum("ij,ij->i", xc[si], xc[sj]).astype(np.float64)
+    s_lex = np.array([_dot(rows[a], rows[b]) for a, b in zip(si.tolist(), sj.tolist(), strict=True)])
+    lex = np.array([_dot(rows[a], rows[b]) for a, b in zip(ei.tolist(), ej.tolist(), strict=True)])
+
+    def z(values: np.ndarray, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sd = float(sample.std()) or 1.0
+        return (values - sample.mean()) / sd, (sample - sample.mean()) / sd
+
+    zc, s_zc = z(cos.astype(np.float64), s_cos)
+    zl, s_zl = z(lex, s_lex)
+    w, _ = z(zc + zl, s_zc + s_zl)
+    keep = _top_k_each(n, ei, ej, w, k)
+    ei, ej, w = ei[keep], ej[keep], w[keep]
+    if veto is not None:
+        for m, (a, b) in enumerate(zip(ei.tolist(), ej.tolist(), strict=True)):
+            if w[m] > 0 and veto(texts[a], texts[b]):
+                w[m] = VETO_WEIGHT
+    return ei, ej, w
+
+
+def cluster_texts(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    groups: Sequence[object] | np.ndarray | None = None,
+    *,
+    threshold: float = DEFAULT_TEXT_THRESHOLD,
+    k: int = DEFAULT_K,
+    veto: Callable[[str, str], bool] | None = opposed,
+    min_size: int = 2,
+    min_groups: int = 2,
+) -> list[list[int]]:
+    """Clusters of passages making the same point, each from at least ``min_groups`` groups.
+
+    ``vectors``: one L2-normalised embedding per text; ``groups``: the document of each text (None:
+    each text its own document). Composes :func:`similarity_graph` and :func:`cluster`; a pair outside
+    the candidate graph counts as an average pair of the corpus (weight 0). Use
+    :func:`representatives` for each cluster's medoid.
+    """
+    ei, ej, w = similarity_graph(texts, vectors, groups, k=k, veto=veto)
+    return cluster(
+        len(texts), ei, ej, w, threshold=threshold, fill=0.0, groups=groups, min_size=min_size, min_groups=min_groups
+    )

@@ -1,0 +1,142 @@
+"""dedup.cluster on tiny hand-made graphs and vectors: no chaining, groups, min_size, medoids, order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup.cluster import cluster, cluster_texts, medoids, representatives, similarity_graph
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    x = np.asarray(rows, dtype=np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_chain_does_not_glue_unrelated_ends() -> None:
+    # A~B and B~C strongly, A and C unrelated (no edge): single linkage would give {A, B, C}.
+    clusters = cluster(3, [0, 1], [1, 2], [0.9, 0.85], threshold=0.5)
+    assert clusters == [[0, 1]]
+    assert not any({0, 2} <= set(c) for c in clusters)
+
+
+def test_long_chain_splits_into_local_pairs() -> None:
+    # 0-1-2-3-4-5 a path of equal strong links: average linkage keeps pairs, never the whole path.
+    n = 6
+    clusters = cluster(n, list(range(n - 1)), list(range(1, n)), [0.9] * (n - 1), threshold=0.5)
+    assert all(len(c) <= 2 for c in clusters)
+    assert clusters  # something was found
+
+
+def test_two_separated_groups_are_recovered() -> None:
+    a, b = [0, 1, 2, 3], [4, 5, 6, 7]
+    ei, ej, w = [], [], []
+    for grp in (a, b):
+        for x in grp:
+            for y in grp:
+                if x < y:
+                    ei.append(x)
+                    ej.append(y)
+                    w.append(0.8)
+    ei.append(3)  # one weak bridge between the groups
+    ej.append(4)
+    w.append(0.6)
+    assert cluster(8, ei, ej, w, threshold=0.5) == [a, b]
+
+
+def test_negative_weight_vetoes_a_merge() -> None:
+    # 0~1 and 1~2 strong, but 0 and 2 opposed: the opposed pair keeps 2 out of {0, 1}.
+    kept = cluster(3, [0, 1, 0], [1, 2, 2], [0.9, 0.85, 0.6], threshold=0.5)
+    vetoed = cluster(3, [0, 1, 0], [1, 2, 2], [0.9, 0.85, -3.0], threshold=0.5)
+    assert kept == [[0, 1, 2]]
+    assert vetoed == [[0, 1]]
+
+
+def test_min_size_filters_small_clusters() -> None:
+    ei, ej, w = [0, 0, 1, 3], [1, 2, 2, 4], [0.9, 0.9, 0.9, 0.9]
+    assert cluster(5, ei, ej, w, threshold=0.5, min_size=2) == [[0, 1, 2], [3, 4]]
+    assert cluster(5, ei, ej, w, threshold=0.5, min_size=3) == [[0, 1, 2]]
+
+
+def test_single_document_cluster_is_not_reported_when_groups_are_required() -> None:
+    ei, ej, w = [0, 2], [1, 3], [0.9, 0.9]
+    groups = ["doc1", "doc1", "doc1", "doc2"]
+    assert cluster(4, ei, ej, w, threshold=0.5, groups=groups) == [[2, 3]]
+    assert cluster(4, ei, ej, w, threshold=0.5, groups=groups, min_groups=1) == [[0, 1], [2, 3]]
+
+
+def test_medoid_is_the_most_central_member() -> None:
+    # 1 is linked strongly to both 0 and 2, which are only weakly linked to each other.
+    ei, ej, w = [0, 1, 0], [1, 2, 2], [0.9, 0.9, 0.3]
+    assert medoids([[0, 1, 2]], ei, ej, w) == [1]
+    vecs = _unit([[1, 0.0], [1, 1], [0.0, 1]])
+    assert representatives([[0, 1, 2]], vecs) == [1]
+
+
+def test_output_order_is_deterministic_and_independent_of_edge_order() -> None:
+    ei = np.array([0, 5, 6, 2, 1, 7])
+    ej = np.array([1, 6, 7, 3, 3, 8])
+    w = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.9])
+    first = cluster(9, ei, ej, w, threshold=0.5)
+    perm = np.random.default_rng(1).permutation(len(ei))
+    second = cluster(9, ej[perm], ei[perm], w[perm], threshold=0.5)
+    assert first == second
+    assert first == sorted(first, key=lambda c: (-len(c), c[0]))
+    assert all(c == sorted(c) for c in first)
+
+
+def test_invalid_input_is_rejected_with_a_message() -> None:
+    with pytest.raises(ValueError, match="one entry per edge"):
+        cluster(3, [0], [1, 2], [0.5])
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        cluster(3, [0], [3], [0.5])
+    with pytest.raises(ValueError, match="one group per item"):
+        cluster(3, [0], [1], [0.5], groups=["a"])
+
+
+def _topic_corpus() -> tuple[list[str], np.ndarray, list[int]]:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16))
+    texts, rows, groups = [], [], []
+    words = [
+        ["ligature", "points", "ward", "anti", "fittings"],
+        ["family", "carers", "views", "safety", "plan"],
+        ["beds", "inpatient", "shortage", "admission", "waits"],
+    ]
+    for t in range(3):
+        for d in range(4):
+            texts.append(f"The trust should review {' '.join(words[t][d:] + words[t][:d])} number {d}")
+            rows.append(centres[t] + 0.2 * rng.normal(size=16))
+            groups.append(d)
+    # filler passages, each unlike the others
+    for f in range(12):
+        texts.append(" ".join(f"{w}{f}" for w in ("alpha", "bravo", "charlie", "delta")))
+        rows.append(rng.normal(size=16) * 2)
+        groups.append(10 + f)
+    vecs = np.asarray(rows, dtype=np.float32)
+    return texts, vecs / np.linalg.norm(vecs, axis=1, keepdims=True), groups
+
+
+def test_cluster_texts_recovers_topics_across_documents() -> None:
+    texts, vecs, groups = _topic_corpus()
+    clusters = cluster_texts(texts, vecs, groups, k=5, threshold=2.0)
+    assert clusters == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+
+
+def test_cluster_texts_veto_keeps_opposed_passages_apart() -> None:
+    texts, vecs, groups = _topic_corpus()
+
+    def veto(a: str, b: str) -> bool:
+        return {texts.index(a), texts.index(b)} == {0, 1}
+
+    clusters = cluster_texts(texts, vecs, groups, k=5, threshold=2.0, veto=veto)
+    assert not any({0, 1} <= set(c) for c in clusters)
+    ei, ej, w = similarity_graph(texts, vecs, groups, k=5, veto=veto)
+    opposed_edge = ((ei == 0) & (ej == 1)) | ((ei == 1) & (ej == 0))
+    assert np.all(w[opposed_edge] < 0)
+
+
+def test_cluster_texts_never_pairs_passages_of_one_document() -> None:
+    texts, vecs, _ = _topic_corpus()
+    one_doc = [0] * len(texts)
+    assert cluster_texts(texts, vecs, one_doc, k=5, threshold=2.0) == []
