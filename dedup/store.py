@@ -154,6 +154,20 @@ def org_key(name: str) -> str:
     return " ".join(words)
 
 
+_ROLE = re.compile(
+    r"^(?:\[redacted\]\s*,?\s*)?(?:the\s+)?(?:chief\s+executive(?:\s+officer)?|ceo|chair(?:man|woman|person)?)"
+    r"(?:\s+of(?:\s+the)?)?\s*[,:\-]?\s+(?=\S)",
+    re.I,
+)
+
+
+def strip_role(name: str) -> str:
+    """An addressee's organisation: 'The Chief Executive, Oxford Health NHS Foundation Trust' ->
+    'Oxford Health NHS Foundation Trust'; '[REDACTED], CEO, X' -> 'X'. Other names are kept."""
+    name = re.sub(r"^\s*\[redacted\]\s*,\s*", "", name, flags=re.I)
+    return _ROLE.sub("", name, count=1).strip(" ,;") or name
+
+
 def same_org(a: str, b: str) -> bool:
     """Two keys name one body, allowing an acronym for trailing words: 'northmere icb' = 'northmere
     integrated care board', 'northmere cc' = 'northmere county council'."""
@@ -286,7 +300,12 @@ class Store:
         """
         if name is None or not name.strip():
             return None
-        name = re.sub(r"\s+", " ", name).strip()
+        parts = [p for p in (strip_role(re.sub(r"\s+", " ", x).strip()) for x in name.split(";")) if p]
+        if len(parts) > 1:  # several addressees: each normalised, in order, once
+            return "; ".join(dict.fromkeys(self._normalise_one(p) for p in parts))
+        return self._normalise_one(parts[0]) if parts else None
+
+    def _normalise_one(self, name: str) -> str:
         key = org_key(name)
         table = self.aliases()
         if key in table:

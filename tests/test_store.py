@@ -129,3 +129,18 @@ def test_embeddings_are_cached_by_text(store: Store) -> None:
     assert store.missing_embeddings("m") == []
     ids, vecs = store.passage_vectors("m", 4)
     assert len(ids) == 3 and vecs.shape == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("The Chief Executive, Oxford Health NHS Foundation Trust", "Oxford Health NHS Foundation Trust"),
+        ("CEO of Essex Partnership NHS Foundation Trust", "Essex Partnership NHS Foundation Trust"),
+        ("[REDACTED], CEO, North East London Foundation Trust", "North East London Foundation Trust"),
+        ("Chief Executive, NHS England; NHSE", "NHS England"),
+        ("Secretary of State for Health; NHS England", "Secretary of State for Health; NHS England"),
+        ("Chief Constable", "Chief Constable"),
+    ],
+)
+def test_addressees_become_organisations(store: Store, raw: str, expected: str) -> None:
+    assert store.normalise_org(raw) == expected
