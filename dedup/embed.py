@@ -19,6 +19,11 @@ import numpy as np
 from dedup.errors import ModelError
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+#: Suffix of the model name recorded for int8 dynamically quantised vectors (never mixed with fp32 ones).
+QUANTIZED_SUFFIX = "+int8"
+#: Whether CPU models are int8-quantised by default. Off by measurement (benchmarks/bench_index.py, 2 shared
+#: CPU cores): int8 was no faster (0.97x fp32) and cost 0.0059 STS-B dev Spearman (rule: keep if < 0.005).
+QUANTIZE_DEFAULT = False
 
 ProgressFn = Callable[[int], None]
 
@@ -55,10 +60,18 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local folder (the packaged all-MiniLM-L6-v2 by default).
 
     Texts are de-duplicated and sorted by length before batching, so padding is minimal and a text
-    repeated across documents is encoded once.
+    repeated across documents is encoded once. ``quantize=True`` applies int8 dynamic quantisation to
+    the Linear layers (CPU only); the recorded ``name`` then ends in ``+int8`` so a store never mixes
+    those vectors with full-precision ones. ``None`` means :data:`QUANTIZE_DEFAULT` on CPU.
     """
 
-    def __init__(self, model_path: str | Path | None = None, device: str | None = None, batch_size: int = 64):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        device: str | None = None,
+        batch_size: int = 64,
+        quantize: bool | None = None,
+    ):
         path = Path(model_path) if model_path else default_model_path()
         if not path.exists():
             raise ModelError(f"model folder {path} does not exist; pass --model PATH to a sentence-transformers folder")
@@ -77,7 +90,14 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"cannot load a sentence-transformers model from {path}: {exc}") from exc
         if self.device == "cuda":
             self.model.half()
+        self.quantized = bool(QUANTIZE_DEFAULT if quantize is None else quantize) and self.device == "cpu"
+        if self.quantized:
+            import torch
+
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self.name = DEFAULT_MODEL_NAME if model_path is None else str(path.resolve())
+        if self.quantized:
+            self.name += QUANTIZED_SUFFIX
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dim = get_dim()
         if dim is None:

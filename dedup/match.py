@@ -1,0 +1,530 @@
+"""Decide whether two passages say the same thing, and why.
+
+The engine combines the embedding cosine with lexical evidence (word shingles, aligned token
+ratios from ``rapidfuzz``) and a polarity guard into a :class:`~dedup.models.Verdict`:
+
+* ``verbatim``      the same words, modulo case, punctuation and whitespace;
+* ``near-verbatim`` mostly the same words with small edits;
+* ``paraphrase``    the same meaning in different words;
+* ``related``       the same topic, not the same statement;
+* ``None``          no match.
+
+Two texts that point in opposite directions about the same object ("reduce detentions" vs "increase
+detentions", "should" vs "should not") are never a match: their verdict has ``opposed=True``, type
+``None`` and a score capped at :data:`OPPOSED_MAX_SCORE`.
+
+Array-only cores (:func:`verdicts`, :func:`candidate_pairs`) take texts and numpy arrays and are
+unit-tested on tiny inputs; :func:`compare` is the model-dependent convenience.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from dedup.models import LinkType, Verdict
+
+if TYPE_CHECKING:
+    from dedup.embed import Embedder
+
+# ------------------------------------------------------------------------------------------------
+# Thresholds and calibration.
+#
+# The score is a logistic calibration over four interpretable features
+#   [cosine, token-set ratio, word-3-shingle Jaccard, opposed]
+# fitted by ``python -m benchmarks.quality --fit`` on STS-B *train* (soft labels score/5) and
+# ArgKP *train* (argument/key-point match labels). No test or dev split was used for fitting.
+# ------------------------------------------------------------------------------------------------
+
+#: Logistic weights over [cosine, token_set_ratio, shingle_jaccard, opposed] and the intercept.
+CALIBRATION_WEIGHTS: tuple[float, float, float, float] = (4.663, 1.113, -0.164, -0.879)
+CALIBRATION_BIAS: float = -3.718
+
+#: Word n-gram size of the shingles behind the Jaccard feature.
+SHINGLE_SIZE = 3
+
+#: Lexical evidence is the character edit similarity (rapidfuzz ``ratio`` on normalised text) raised
+#: to ``1 / w``, ``w = min(1, shorter text's words / LEXICAL_FULL_WORDS)``: a 90% match between two
+#: 8-word sentences is weak evidence ("a man plays a guitar" / "a man plays a flute"), between two
+#: 40-word passages it is near-verbatim. The score is ``max(calibrated, lexical)``. 40 was chosen on the
+#: bill-similarity tuning half (F1 label>=3) while keeping STS-B train Spearman (0.8155 -> 0.8168).
+LEXICAL_FULL_WORDS = 40
+
+#: ``near-verbatim``: edit similarity at least this, or word-3-shingle Jaccard at least
+#: :data:`NEAR_VERBATIM_JACCARD`. F1-best thresholds for labels 3-4 ("almost identical") on the
+#: bill-similarity tuning half were 0.925 (ratio) and 0.786 (Jaccard); rounded.
+NEAR_VERBATIM_RATIO = 0.92
+NEAR_VERBATIM_JACCARD = 0.8
+
+#: ``paraphrase``: score at least this. F1-best on STS-B train for gold >= 4 ("mostly equivalent")
+#: was 0.716, for ArgKP train argument/key-point matches 0.551; rounded to the STS value.
+PARAPHRASE_SCORE = 0.7
+#: ``related``: score at least this. F1-best on STS-B train for gold >= 2 ("share some details"): 0.343.
+RELATED_SCORE = 0.35
+
+#: Opposed pairs get type ``None`` and their score is capped here (below :data:`RELATED_SCORE`).
+OPPOSED_MAX_SCORE = 0.2
+
+#: ``candidate_pairs`` uses exact ``IndexFlatIP`` up to this many vectors, an IVF index beyond
+#: (nlist 2·sqrt(n) trained on 40·nlist rows, nprobe 16): at 100k the IVF search is much faster with recall measured by
+#: benchmarks/bench_links.py (engine vs engine-flat).
+FLAT_MAX = 20_000
+#: Rows per FAISS search call in ``candidate_pairs`` (bounds the k-NN result buffers).
+SEARCH_CHUNK = 8192
+
+# ------------------------------------------------------------------------------------------------
+# Normalisation and lexical features
+# ------------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    """Lower-cased word tokens; punctuation and whitespace dropped; curly quotes folded."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return tuple(_WORD.findall(text))
+
+
+def _norm(text: str) -> str:
+    return " ".join(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _shingles(text: str, n: int = SHINGLE_SIZE) -> frozenset[tuple[str, ...]]:
+    toks = _tokens(text)
+    if len(toks) < n:
+        return frozenset([toks]) if toks else frozenset()
+    return frozenset(toks[i : i + n] for i in range(len(toks) - n + 1))
+
+
+def shingle_jaccard(a: str, b: str, n: int = SHINGLE_SIZE) -> float:
+    """Jaccard of word ``n``-shingle sets, exact.
+
+    Exact set Jaccard is cheaper than a MinHash estimate for one pair of passages; MinHash (datasketch)
+    pays only for LSH candidate search over many long documents, which :func:`candidate_pairs` does
+    with embeddings instead.
+    """
+    sa, sb = _shingles(a, n), _shingles(b, n)
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def lexical_features(a: str, b: str) -> tuple[float, float, float]:
+    """(token-set ratio, shingle Jaccard, edit ratio), each in [0, 1], on normalised text."""
+    na, nb = _norm(a), _norm(b)
+    tsr = fuzz.token_set_ratio(na, nb) / 100.0
+    jac = shingle_jaccard(a, b)
+    ratio = fuzz.ratio(na, nb) / 100.0
+    return tsr, jac, ratio
+
+
+# ------------------------------------------------------------------------------------------------
+# Polarity guard
+# ------------------------------------------------------------------------------------------------
+
+_UP = {
+    "increase", "increases", "increased", "increasing", "raise", "raises", "raised", "raising",
+    "expand", "expands", "expanded", "expanding", "expansion", "grow", "grows", "growing", "growth",
+    "more", "higher", "greater", "boost", "boosts", "boosted", "extend", "extends", "extended",
+    "improve", "improves", "improved", "improving", "improvement", "strengthen", "strengthens",
+    "strengthened", "start", "starts", "started", "starting", "begin", "begins", "began", "introduce",
+    "introduces", "introduced", "introducing", "enable", "allow", "allows", "allowed", "permit",
+    "permits", "permitted", "maximise", "maximize", "rise", "rises", "rising", "add", "adds", "added",
+    "invest", "invests", "investing", "investment", "accelerate", "include", "includes", "included",
+    "support", "supports", "supported", "encourage", "encourages", "encouraged", "open", "opens",
+}  # fmt: skip
+_DOWN = {
+    "reduce", "reduces", "reduced", "reducing", "reduction", "decrease", "decreases", "decreased",
+    "decreasing", "lower", "lowers", "lowered", "lowering", "cut", "cuts", "cutting", "shrink",
+    "shrinks", "fewer", "less", "worsen", "worsens", "worsened", "worsening", "deteriorate",
+    "deteriorates", "weaken", "weakens", "weakened", "stop", "stops", "stopped", "stopping", "end",
+    "ends", "ended", "ending", "cease", "ceases", "ceased", "halt", "halts", "halted", "abolish",
+    "abolished", "scrap", "scrapped", "withdraw", "withdrawn", "ban", "bans", "banned", "prohibit",
+    "prohibits", "prohibited", "forbid", "minimise", "minimize", "fall", "falls", "falling", "remove",
+    "removes", "removed", "disinvest", "slow", "exclude", "excludes", "excluded", "oppose", "opposes",
+    "opposed", "discourage", "discourages", "discouraged", "close", "closes", "closed", "closing",
+    "decline", "declines", "declining", "limit", "limits", "limited", "restrict", "restricts",
+    "restricted",
+}  # fmt: skip
+#: Pairs whose polarity is not a contradiction of each other's direction ("improve" and "reduce harm").
+#: Only a pair of words from these *same family* lists is compared: see ``_FAMILY``.
+_FAMILY = {
+    **dict.fromkeys(
+        ["increase", "raise", "expand", "grow", "more", "higher", "greater", "boost", "extend", "rise", "add"]
+        + ["reduce", "decrease", "lower", "cut", "shrink", "fewer", "less", "fall", "decline", "limit"]
+        + ["restrict", "minimise", "minimize", "maximise", "maximize", "invest", "disinvest", "slow"]
+        + ["accelerate", "growth", "expansion", "reduction", "investment", "remove", "scrap", "abolish"],
+        "amount",
+    ),
+    **dict.fromkeys(
+        ["improve", "improvement", "strengthen", "worsen", "deteriorate", "weaken"],
+        "quality",
+    ),
+    **dict.fromkeys(
+        ["start", "begin", "introduce", "open", "stop", "end", "cease", "halt", "close", "withdraw"],
+        "phase",
+    ),
+    **dict.fromkeys(
+        ["allow", "permit", "enable", "include", "support", "encourage"]
+        + ["ban", "prohibit", "forbid", "exclude", "oppose", "discourage"],
+        "permission",
+    ),
+}
+_NEG = {"not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "shouldn't",
+        "mustn't", "isn't", "aren't", "wasn't", "weren't", "nor", "without", "neither", "none", "nobody",
+        "nothing", "hasn't", "haven't", "wouldn't", "couldn't", "needn't", "fail", "fails", "failed"}  # fmt: skip
+#: Negation cues that are not negations ("not only ... but", "no doubt").
+_NOT_NEG_NEXT = {"only", "just", "least", "merely", "doubt", "matter", "exception"}
+_FUNCTION = {
+    "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "be", "been", "being", "is", "are",
+    "was", "were", "will", "would", "should", "shall", "must", "can", "could", "may", "might", "do",
+    "does", "did", "have", "has", "had", "that", "this", "these", "those", "it", "its", "their", "they",
+    "we", "our", "with", "by", "as", "at", "from", "so", "such", "any", "all", "also", "further",
+    "there", "than", "then", "which", "who", "whom", "whose", "what", "into", "about", "over", "under",
+    "very", "much", "many", "number", "amount", "level", "levels", "rate", "rates", "use", "longer",
+    "need", "needs", "continue", "continues", "i", "you", "he", "she", "his", "her", "them", "us",
+    "people", "person",
+}  # fmt: skip
+#: Words following a direction word that are scanned for its object.
+_OBJECT_WINDOW = 6
+
+
+def _anchor(w: str) -> bool:
+    """Can ``w`` anchor a direction word's object? Content words only; no numbers or single letters."""
+    return len(w) > 1 and not w.isdigit() and w not in _FUNCTION and w not in _NEG and _family_key(w) is None
+
+
+def _stem(w: str) -> str:
+    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+def _family_key(w: str) -> tuple[str, str] | None:
+    if w in _UP:
+        pol = "+"
+    elif w in _DOWN:
+        pol = "-"
+    else:
+        return None
+    base = w
+    for cand in (w, _stem(w), _stem(w) + "e", w.rstrip("s"), w[:-1] if w.endswith("ed") else w):
+        if cand in _FAMILY:
+            base = cand
+            break
+    return _FAMILY.get(base, "other"), pol
+
+
+#: Tokens allowed between a negation cue and the word it negates ("should not be reduced").
+_AUX = {
+    "be", "been", "being", "is", "are", "was", "were", "will", "would", "should", "shall", "must", "can",
+    "could", "may", "might", "do", "does", "did", "have", "has", "had", "to", "get", "got", "any", "the",
+    "a", "an", "further", "longer", "yet", "ever", "always", "currently", "routinely", "necessarily",
+}  # fmt: skip
+
+
+def _negated(toks: Sequence[str], i: int, quantifier: bool = True) -> bool:
+    """Is token ``i`` negated: a cue up to 4 tokens before it with only auxiliaries in between?
+
+    ``quantifier=False`` ignores "no"/"none"/"nobody" before a noun ("no patient should wait" is not a
+    negated "patient").
+    """
+    for j in range(i - 1, max(-1, i - 5), -1):
+        t = toks[j]
+        if t in _NEG:
+            nxt = toks[j + 1] if j + 1 < len(toks) else ""
+            if nxt in _NOT_NEG_NEXT:
+                return False
+            if t in {"no", "none", "nobody", "nothing", "neither"} and nxt != "longer":
+                # "no" negates the noun right after it only, and as a quantifier
+                return quantifier and j + 1 == i
+            return True
+        if t not in _AUX:
+            return False
+    return False
+
+
+def _negation_near(toks: Sequence[str], i: int, window: int = 6) -> bool:
+    return any(t in _NEG for t in toks[max(0, i - window) : i])
+
+
+@lru_cache(maxsize=65536)
+def _directions(text: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """(family, polarity, object stems) for each direction word, polarity flipped under negation."""
+    toks = _tokens(text)
+    out = []
+    for i, t in enumerate(toks):
+        fk = _family_key(t)
+        if fk is None:
+            continue
+        fam, pol = fk
+        if _negated(toks, i):
+            pol = "-" if pol == "+" else "+"
+        obj = frozenset(_stem(w) for w in toks[i + 1 : i + 1 + _OBJECT_WINDOW] if _anchor(w))
+        # "the number of X should be reduced": the object comes before the verb.
+        if not obj or i > 0 and toks[i - 1] in {"be", "been", "is", "are", "was", "were"}:
+            obj = obj | frozenset(_stem(w) for w in toks[max(0, i - _OBJECT_WINDOW) : i] if _anchor(w))
+        out.append((fam, pol, obj))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _negated_content(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(stems of content words under negation, stems of content words with no negation cue near)."""
+    toks = _tokens(text)
+    neg, pos = set(), set()
+    for i, t in enumerate(toks):
+        if t in _AUX or t in _NOT_NEG_NEXT or not _anchor(t):
+            continue
+        if _negated(toks, i, quantifier=False):
+            neg.add(_stem(t))
+        elif not _negation_near(toks, i):
+            pos.add(_stem(t))
+    return frozenset(neg), frozenset(pos)
+
+
+#: Texts longer than this many words are checked sentence by sentence: each sentence against its
+#: best-aligned sentence of the other text (token-set ratio at least :data:`OPPOSED_ALIGN_RATIO`);
+#: sentences longer than this are not checked (a stray "not" 300 words away is no contradiction).
+OPPOSED_MAX_WORDS = 60
+OPPOSED_ALIGN_RATIO = 70.0
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
+
+
+def opposed(a: str, b: str) -> bool:
+    """Do ``a`` and ``b`` point in opposite directions about the same thing?
+
+    Short texts are compared whole; longer ones sentence by sentence, each sentence of ``a`` with its
+    best-aligned sentence of ``b``.
+
+    Two checks, both anchored on a shared object so unrelated differences don't fire:
+
+    * direction words of the same family (amount: increase/reduce/more/fewer; quality:
+      improve/worsen; phase: start/stop; permission: allow/ban) with opposite polarity (negation
+      flips it: "should not increase") whose following (or, in the passive, preceding) content
+      words overlap;
+    * a content word negated in one text ("should not detain", "no longer funded") and present
+      without negation in the other.
+    """
+    if len(_tokens(a)) <= OPPOSED_MAX_WORDS and len(_tokens(b)) <= OPPOSED_MAX_WORDS:
+        return _opposed_short(a, b)
+    sents_b = [t for t in _SENTENCE_END.split(b) if 0 < len(_tokens(t)) <= OPPOSED_MAX_WORDS]
+    if not sents_b:
+        return False
+    norm_b = [_norm(t) for t in sents_b]
+    for sa in _SENTENCE_END.split(a):
+        if not 0 < len(_tokens(sa)) <= OPPOSED_MAX_WORDS:
+            continue
+        ratios = [fuzz.token_set_ratio(_norm(sa), nb) for nb in norm_b]
+        best = int(np.argmax(ratios))
+        if ratios[best] >= OPPOSED_ALIGN_RATIO and _opposed_short(sa, sents_b[best]):
+            return True
+    return False
+
+
+def _opposed_short(a: str, b: str) -> bool:
+    da, db = _directions(a), _directions(b)
+    for fam_a, pol_a, obj_a in da:
+        for fam_b, pol_b, obj_b in db:
+            if fam_a == fam_b and pol_a != pol_b and obj_a & obj_b:
+                # the same direction and object also stated in b, e.g. both say "reduce X": not opposed
+                if not any(f == fam_a and p == pol_a and o & obj_a for f, p, o in db) or not any(
+                    f == fam_b and p == pol_b and o & obj_b for f, p, o in da
+                ):
+                    return True
+    neg_a, pos_a = _negated_content(a)
+    neg_b, pos_b = _negated_content(b)
+    return bool(((neg_a - pos_a) & (pos_b - neg_b)) or ((neg_b - pos_b) & (pos_a - neg_a)))
+
+
+# ------------------------------------------------------------------------------------------------
+# Verdicts
+# ------------------------------------------------------------------------------------------------
+
+
+def _calibrated(cos: np.ndarray, tsr: np.ndarray, jac: np.ndarray, opp: np.ndarray) -> np.ndarray:
+    w = CALIBRATION_WEIGHTS
+    z = w[0] * cos + w[1] * tsr + w[2] * jac + w[3] * opp + CALIBRATION_BIAS
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def verdicts(pairs: Sequence[tuple[str, str]], cosines: np.ndarray | Sequence[float]) -> list[Verdict]:
+    """Verdicts for many text pairs at once; ``cosines[k]`` is the embedding cosine of ``pairs[k]``."""
+    cos = np.clip(np.asarray(cosines, dtype=np.float64).reshape(-1), -1.0, 1.0)
+    if len(cos) != len(pairs):
+        raise ValueError(f"got {len(pairs)} pairs but {len(cos)} cosines; pass one cosine per pair")
+    n = len(pairs)
+    tsr = np.empty(n)
+    jac = np.empty(n)
+    ratio = np.empty(n)
+    same = np.zeros(n, dtype=bool)
+    opp = np.zeros(n, dtype=bool)
+    for k, (a, b) in enumerate(pairs):
+        tsr[k], jac[k], ratio[k] = lexical_features(a, b)
+        same[k] = _tokens(a) == _tokens(b) and bool(_tokens(a))
+        opp[k] = not same[k] and opposed(a, b)
+    short = np.array([min(len(_tokens(a)), len(_tokens(b))) for a, b in pairs], dtype=np.float64)
+    weight = np.clip(short / LEXICAL_FULL_WORDS, 1e-3, 1.0)
+    lexical = ratio ** (1.0 / weight)
+    score = np.maximum(_calibrated(cos, tsr, jac, opp.astype(np.float64)), lexical)
+    out = []
+    for k in range(n):
+        s = float(score[k])
+        t: LinkType | None
+        if same[k]:
+            t, s = "verbatim", 1.0
+        elif opp[k]:
+            t, s = None, min(s, OPPOSED_MAX_SCORE)
+        elif (ratio[k] >= NEAR_VERBATIM_RATIO or jac[k] >= NEAR_VERBATIM_JACCARD) and s >= RELATED_SCORE:
+            t, s = "near-verbatim", max(s, PARAPHRASE_SCORE)
+        elif s >= PARAPHRASE_SCORE:
+            t = "paraphrase"
+        elif s >= RELATED_SCORE:
+            t = "related"
+        else:
+            t = None
+        out.append(Verdict(score=s, type=t, cosine=float(cos[k]), lexical=float(lexical[k]), opposed=bool(opp[k])))
+    return out
+
+
+def verdict(a: str, b: str, cosine: float) -> Verdict:
+    """The verdict on one pair of texts whose embedding cosine is ``cosine``."""
+    return verdicts([(a, b)], np.asarray([cosine]))[0]
+
+
+def compare(a: str, b: str, embedder: Embedder) -> Verdict:
+    """Embed two texts with ``embedder`` and judge them."""
+    vecs = embedder.embed([a, b])
+    return verdict(a, b, float(np.dot(vecs[0], vecs[1])))
+
+
+# ------------------------------------------------------------------------------------------------
+# Candidate pairs
+# ------------------------------------------------------------------------------------------------
+
+
+def _index(vectors: np.ndarray) -> Any:
+    import faiss
+
+    n, d = vectors.shape
+    index: Any
+    if n <= FLAT_MAX:
+        index = faiss.IndexFlatIP(d)
+    else:
+        nlist = int(2 * np.sqrt(n))
+        quantizer = faiss.IndexFlatIP(d)
+        index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
+        index.train(sample)
+        index.nprobe = 16
+    index.add(vectors)
+    return index
+
+
+def candidate_pairs(
+    vectors: np.ndarray,
+    groups: np.ndarray | Sequence[int],
+    k: int = 10,
+    min_cosine: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cross-group nearest-neighbour pairs: ``(i, j, cosine)`` with ``i < j`` and ``groups[i] != groups[j]``.
+
+    ``vectors`` are L2-normalised rows (cosine = inner product). Each row keeps up to ``k`` neighbours
+    from other groups with cosine at least ``min_cosine``; a pair found from both ends is returned once.
+    Search runs in chunks of :data:`SEARCH_CHUNK` rows, so memory stays O(n·k), never O(n²); rows
+    whose whole neighbour list falls in their own group are searched again with a wider list.
+    """
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    g = np.asarray(groups)
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be a 2-D array, got shape {x.shape}")
+    if len(g) != len(x):
+        raise ValueError(f"got {len(x)} vectors but {len(g)} groups; pass one group per row")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    n = len(x)
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
+    if n < 2:
+        return empty
+    index = _index(x)
+    parts_i, parts_j, parts_c = [], [], []
+
+    def search(rows: np.ndarray, kk: int) -> np.ndarray:
+        """Search ``rows`` with ``kk`` neighbours; return the rows that need a wider search."""
+        kk = min(kk, n)
+        sims, nbrs = index.search(x[rows], kk)
+        valid = (nbrs >= 0) & (sims >= min_cosine)
+        nbrs_c = np.where(nbrs >= 0, nbrs, 0)
+        keep = valid & (g[nbrs_c] != g[rows][:, None])
+        # keep the first k cross-group neighbours of each row
+        keep &= np.cumsum(keep, axis=1) <= k
+        r, c = np.nonzero(keep)
+        parts_i.append(rows[r])
+        parts_j.append(nbrs[r, c])
+        parts_c.append(sims[r, c])
+        # rows that found fewer than k cross-group neighbours while their list was cut short
+        found = keep.sum(axis=1)
+        truncated = valid[:, -1] if kk < n else np.zeros(len(rows), dtype=bool)
+        return rows[(found < k) & truncated]
+
+    kk = min(n, 2 * k + 1)
+    for lo in range(0, n, SEARCH_CHUNK):
+        rows = np.arange(lo, min(n, lo + SEARCH_CHUNK))
+        again = search(rows, kk)
+        wide = kk
+        while len(again) and wide < n:
+            wide = min(n, wide * 4)
+            again = search(again, wide)
+
+    i = np.concatenate(parts_i).astype(np.int64)
+    j = np.concatenate(parts_j).astype(np.int64)
+    c = np.concatenate(parts_c).astype(np.float32)
+    lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
+    if not len(lo_):
+        return empty
+    key = lo_ * n + hi_
+    order = np.lexsort((-c, key))
+    key, lo_, hi_, c = key[order], lo_[order], hi_[order], c[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    return lo_[first], hi_[first], np.minimum(c[first], 1.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# Documents
+# ------------------------------------------------------------------------------------------------
+
+
+def document_overlap(
+    sentences_a: Sequence[str], vectors_a: np.ndarray, sentences_b: Sequence[str], vectors_b: np.ndarray
+) -> float:
+    """How much of document A restates document B, in [0, 1].
+
+    The mean of two halves: the engine's sentence coverage (each sentence of A aligned to its nearest
+    sentence of B by cosine, its verdict score weighted by its length in words) and the lexical
+    containment of A's word 3-grams in B. On Clough & Stevenson this separates reused answers (cut,
+    light and heavy revision) from independent ones better than either half alone (see
+    benchmarks/quality.py; the combination was chosen on that set, which has no training split).
+    """
+    if not len(sentences_a) or not len(sentences_b):
+        return 0.0
+    sims = np.asarray(vectors_a, dtype=np.float32) @ np.asarray(vectors_b, dtype=np.float32).T
+    best = sims.argmax(axis=1)
+    vs = verdicts(
+        [(sentences_a[r], sentences_b[best[r]]) for r in range(len(sentences_a))], sims[np.arange(len(best)), best]
+    )
+    w = np.array([max(1, len(_tokens(s))) for s in sentences_a], dtype=np.float64)
+    coverage = float(w @ np.array([v.score for v in vs]) / w.sum())
+    grams_a = frozenset(g for s in sentences_a for g in _shingles(s, 3))
+    grams_b = frozenset(g for s in sentences_b for g in _shingles(s, 3))
+    containment = len(grams_a & grams_b) / max(1, len(grams_a))
+    return (coverage + containment) / 2

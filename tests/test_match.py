@@ -1,0 +1,181 @@
+"""Tests of the match engine: verdict types, the polarity guard and candidate pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup import match
+from dedup.match import candidate_pairs, compare, opposed, verdict, verdicts
+
+DETAIN_LESS = "Reduce the number of people detained under the Mental Health Act."
+DETAIN_MORE = "Increase the number of people detained under the Mental Health Act."
+
+OPPOSITES = [
+    (DETAIN_LESS, DETAIN_MORE),
+    ("We will expand community crisis services.", "We will cut community crisis services."),
+    ("The council will fund the helpline.", "The council will not fund the helpline."),
+    ("GPs should refer patients to talking therapies.", "GPs should not refer patients to talking therapies."),
+    ("The trust will fund the crisis cafe.", "The trust will no longer fund the crisis cafe."),
+    ("More people should be offered a care plan.", "Fewer people should be offered a care plan."),
+    ("Start routine screening for self-harm at A&E.", "Stop routine screening for self-harm at A&E."),
+    ("The number of people detained should be reduced.", "Increase the number of people detained."),
+    ("Improve access to housing support.", "Worsen access to housing support."),
+]
+
+NOT_OPPOSITES = [
+    # the same direction, with an unrelated negation elsewhere
+    ("We should reduce stigma, not only in schools.", "We should reduce stigma in schools and workplaces."),
+    # different direction words, different objects: reducing suicides by improving support
+    ("Reduce suicides among men.", "Improve support to reduce suicides among men."),
+    # synonyms of one direction
+    ("Reduce waiting times for CAMHS.", "Cut waiting times for CAMHS."),
+    ("Expand the crisis line.", "Extend the crisis line."),
+    # both texts negate the same thing
+    ("Patients should not wait more than four weeks.", "No patient should wait more than four weeks."),
+    ("Identical wording here.", "Identical wording here."),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), OPPOSITES)
+def test_opposites_are_opposed_both_ways(a: str, b: str) -> None:
+    assert opposed(a, b)
+    assert opposed(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), NOT_OPPOSITES)
+def test_same_direction_is_not_opposed(a: str, b: str) -> None:
+    assert not opposed(a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), OPPOSITES)
+def test_opposites_are_not_matched_even_at_high_cosine(a: str, b: str) -> None:
+    v = verdict(a, b, 0.93)
+    assert v.opposed
+    assert v.type is None
+    assert v.score <= match.OPPOSED_MAX_SCORE
+
+
+def test_verbatim_modulo_case_punctuation_and_whitespace() -> None:
+    v = verdict(DETAIN_LESS, "  reduce the NUMBER of people detained under the Mental Health Act ", 0.99)
+    assert v.type == "verbatim"
+    assert v.score == 1.0
+    assert not v.opposed
+
+
+def test_small_edits_are_near_verbatim() -> None:
+    a = "Commissioners should ensure that every person discharged from inpatient care is followed up within 72 hours."
+    b = "Commissioners must ensure that every person discharged from in-patient care is followed up within 72 hours."
+    v = verdict(a, b, 0.95)
+    assert v.type == "near-verbatim"
+    assert v.lexical >= 0.6
+
+
+def test_unrelated_is_no_match() -> None:
+    a = "Reduce the number of people detained under the Mental Health Act."
+    b = "The library will open on Saturdays from next spring."
+    v = verdict(a, b, 0.05)
+    assert v.type is None
+    assert v.score < match.RELATED_SCORE
+
+
+def test_same_topic_moderate_cosine_is_related_not_paraphrase() -> None:
+    a = "Improve access to talking therapies for older adults."
+    b = "Waiting lists for psychological services in West Sussex have grown since 2019."
+    v = verdict(a, b, 0.55)
+    assert v.type in ("related", None)
+    assert v.type != "paraphrase"
+
+
+def test_verdicts_batch_matches_single_and_checks_lengths() -> None:
+    pairs = [(DETAIN_LESS, DETAIN_MORE), (DETAIN_LESS, DETAIN_LESS.upper())]
+    batch = verdicts(pairs, np.array([0.93, 1.0]))
+    assert batch == [verdict(a, b, c) for (a, b), c in zip(pairs, [0.93, 1.0], strict=True)]
+    with pytest.raises(ValueError, match="one cosine per pair"):
+        verdicts(pairs, np.array([0.5]))
+
+
+def test_score_grows_with_cosine_and_lexical_overlap() -> None:
+    a, b = "Train staff in suicide awareness.", "Staff should receive suicide awareness training."
+    low, high = verdict(a, b, 0.3), verdict(a, b, 0.9)
+    assert 0.0 <= low.score < high.score <= 1.0
+
+
+# ------------------------------------------------------------------ candidate pairs
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    x = np.asarray(rows, dtype=np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_candidate_pairs_never_pairs_rows_of_one_group_and_finds_neighbours() -> None:
+    x = _unit(
+        [
+            [1, 0, 0, 0],  # 0 doc A
+            [1, 0.05, 0, 0],  # 1 doc A: nearest to 0, but the same document
+            [0.98, 0.1, 0, 0],  # 2 doc B: the cross-document neighbour of 0 and 1
+            [0, 0, 1, 0],  # 3 doc B
+            [0, 0, 0.95, 0.2],  # 4 doc C: neighbour of 3
+            [0, 0, 0, 1],  # 5 doc C: near nothing across documents
+        ]
+    )
+    groups = np.array([0, 0, 1, 1, 2, 2])
+    i, j, c = candidate_pairs(x, groups, k=1, min_cosine=0.5)
+    assert np.all(i < j)
+    assert np.all(groups[i] != groups[j])
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == {(0, 2), (1, 2), (3, 4)}
+    np.testing.assert_allclose(c, np.sum(x[i] * x[j], axis=1), rtol=1e-5)
+
+
+def test_candidate_pairs_searches_past_a_crowded_own_group() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=8)
+    # twenty near-copies in group 0 crowd out the one cross-group neighbour at k=2 (search width 5)
+    rows = [base + 0.01 * rng.normal(size=8) for _ in range(20)] + [base + 0.3 * rng.normal(size=8)]
+    x = _unit([list(r) for r in rows])
+    groups = np.array([0] * 20 + [1])
+    i, j, _ = candidate_pairs(x, groups, k=2, min_cosine=0.0)
+    assert set(j.tolist()) == {20}
+    assert set(i.tolist()) == set(range(20))
+
+
+def test_candidate_pairs_respects_min_cosine_and_validates() -> None:
+    x = _unit([[1, 0], [0, 1], [0.6, 0.8]])
+    i, j, c = candidate_pairs(x, np.array([0, 1, 2]), k=5, min_cosine=0.7)
+    assert (c >= 0.7).all()
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == {(1, 2)}  # (0, 2) has cosine 0.6
+    with pytest.raises(ValueError, match="one group per row"):
+        candidate_pairs(x, np.array([0, 1]))
+
+
+# ------------------------------------------------------------------ with the real model
+
+
+@pytest.fixture(scope="module")
+def model():
+    from dedup.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.mark.model
+def test_real_paraphrase_is_paraphrase(model) -> None:
+    a = "Train GPs to recognise the signs of suicide risk."
+    b = "GPs should receive training in spotting suicide risk."
+    v = compare(a, b, model)
+    assert v.type == "paraphrase", v
+    assert v.lexical < 0.5  # different words: the embedding, not the overlap, carries it
+
+
+@pytest.mark.model
+def test_real_detention_opposites_not_matched(model) -> None:
+    v = compare(DETAIN_LESS, DETAIN_MORE, model)
+    assert v.cosine > 0.85  # the embedding alone would call them the same
+    assert v.opposed and v.type is None
+
+
+@pytest.mark.model
+def test_real_unrelated_is_none(model) -> None:
+    v = compare(DETAIN_LESS, "The library opens on Saturdays from next spring.", model)
+    assert v.type is None
