@@ -95,6 +95,21 @@ def _norm(text: str) -> str:
     return " ".join(_tokens(text))
 
 
+# A list marker or a numbered label before the statement itself: "Recommendation 3:", "Action 2.",
+# "4.", "(b)", "iv)", "•". Documents number the same recommendation differently; it is still the same.
+_MARKER = re.compile(
+    r"^\s*(?:(?:recommendation|action|priority|commitment|objective|aim|goal)\s+\d+(?:\.\d+)*[a-z]?\s*[:.)\-–—]?"
+    r"|\(?\d{1,3}(?:\.\d+)*[a-z]?[.)]|\(?[a-z]\)|\(?[ivx]{1,5}\)|[•●▪◦‣∙*\-–—])\s+",
+    re.I,
+)
+
+
+def strip_marker(text: str) -> str:
+    """``text`` without a leading list marker or numbered label (the statement is what is compared)."""
+    stripped = _MARKER.sub("", text, count=1)
+    return stripped if stripped.strip() else text
+
+
 @lru_cache(maxsize=65536)
 def _shingles(text: str, n: int = SHINGLE_SIZE) -> frozenset[tuple[str, ...]]:
     toks = _tokens(text)
@@ -361,6 +376,7 @@ def verdicts(pairs: Sequence[tuple[str, str]], cosines: np.ndarray | Sequence[fl
     cos = np.clip(np.asarray(cosines, dtype=np.float64).reshape(-1), -1.0, 1.0)
     if len(cos) != len(pairs):
         raise ValueError(f"got {len(pairs)} pairs but {len(cos)} cosines; pass one cosine per pair")
+    pairs = [(strip_marker(a), strip_marker(b)) for a, b in pairs]
     n = len(pairs)
     tsr = np.empty(n)
     jac = np.empty(n)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dedup import match
-from dedup.match import candidate_pairs, compare, opposed, verdict, verdicts
+from dedup.match import candidate_pairs, compare, opposed, strip_marker, verdict, verdicts
 
 DETAIN_LESS = "Reduce the number of people detained under the Mental Health Act."
 DETAIN_MORE = "Increase the number of people detained under the Mental Health Act."
@@ -179,3 +179,22 @@ def test_real_detention_opposites_not_matched(model) -> None:
 def test_real_unrelated_is_none(model) -> None:
     v = compare(DETAIN_LESS, "The library opens on Saturdays from next spring.", model)
     assert v.type is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "Recommendation 1: Provide 24/7 crisis support for people of all ages.",
+            "Provide 24/7 crisis support for people of all ages.",
+        ),
+        ("3. Employ peer support workers in every team.", "• Employ peer support workers in every team."),
+        ("(b) Publish waiting times every quarter.", "Recommendation 2: Publish waiting times every quarter."),
+    ],
+)
+def test_numbering_and_bullets_do_not_stop_a_verbatim_match(a: str, b: str) -> None:
+    assert verdict(a, b, 0.95).type == "verbatim"
+
+
+def test_a_number_that_is_part_of_the_statement_is_kept() -> None:
+    assert strip_marker("2020 was the year services moved online.") == "2020 was the year services moved online."
