@@ -154,18 +154,45 @@ def org_key(name: str) -> str:
     return " ".join(words)
 
 
-_ROLE = re.compile(
-    r"^(?:\[redacted\]\s*,?\s*)?(?:the\s+)?(?:chief\s+executive(?:\s+officer)?|ceo|chair(?:man|woman|person)?)"
-    r"(?:\s+of(?:\s+the)?)?\s*[,:\-]?\s+(?=\S)",
+_ROLE_WORDS = (
+    r"chief\s+executive(?:\s+officer)?|ceo|chief\s+operating\s+officer|chief\s+constable|medical\s+director|"
+    r"(?:executive\s+|managing\s+|clinical\s+)?director\b[^,]*|head\s+of\b[^,]*|chair(?:man|woman|person)?|"
+    r"governor(?:\s+of)?|minister\b[^,]*|mp|mayor"
+)
+_ROLE = re.compile(rf"^(?:the\s+)?(?:{_ROLE_WORDS})(?:\s+of(?:\s+the)?)?\s*[,:\-]?\s+(?=\S)", re.I)
+_ROLE_ONLY = re.compile(rf"^(?:the\s+)?(?:{_ROLE_WORDS})$", re.I)
+_PERSON = re.compile(
+    r"^(?:\[redacted\]|(?:mr|mrs|ms|miss|dr|prof(?:essor)?|sir|dame|rt\.?\s+hon\.?|the\s+rt\.?\s+hon\.?)\b.*"
+    r"|[A-Z][a-z'’\-]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z'’\-]+)$",
     re.I,
 )
+_COMMA_OUTSIDE_PARENS = re.compile(r",\s*(?![^()]*\))")
 
 
 def strip_role(name: str) -> str:
     """An addressee's organisation: 'The Chief Executive, Oxford Health NHS Foundation Trust' ->
-    'Oxford Health NHS Foundation Trust'; '[REDACTED], CEO, X' -> 'X'. Other names are kept."""
-    name = re.sub(r"^\s*\[redacted\]\s*,\s*", "", name, flags=re.I)
-    return _ROLE.sub("", name, count=1).strip(" ,;") or name
+    'Oxford Health NHS Foundation Trust'; 'A Person, Chief Executive, X Trust' -> 'X Trust';
+    '[REDACTED], CEO, X' -> 'X'. A name with commas of its own ('Cumbria, Northumberland, Tyne and
+    Wear NHS Foundation Trust') is kept whole."""
+    parts = [p.strip() for p in _COMMA_OUTSIDE_PARENS.split(name.strip()) if p.strip()]
+    while len(parts) > 1:
+        head, nxt = parts[0], parts[1]
+        person = bool(_PERSON.match(head)) and (
+            head.lower().startswith(
+                ("[redacted]", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "rt", "the rt")
+            )
+            or bool(_ROLE_ONLY.match(nxt) or _ROLE.match(nxt + " x"))
+        )
+        if _ROLE_ONLY.match(head) or person:
+            parts = parts[1:]
+        else:
+            break
+    head = _ROLE.sub("", parts[0], count=1).strip(" ,;") or parts[0]
+    if head != parts[0] and len(parts) > 1 and _PERSON.match(head):  # "Chief Constable A Name, X Police"
+        parts = parts[1:]
+    else:
+        parts[0] = head
+    return ", ".join(parts)
 
 
 def same_org(a: str, b: str) -> bool:

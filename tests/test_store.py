@@ -144,3 +144,25 @@ def test_embeddings_are_cached_by_text(store: Store) -> None:
 )
 def test_addressees_become_organisations(store: Store, raw: str, expected: str) -> None:
     assert store.normalise_org(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jo Bloggs, Chief Executive, Sussex Partnership NHS Trust", "Sussex Partnership NHS Trust"),
+        ("Chief Constable Ann Other, Greater Manchester Police", "Greater Manchester Police"),
+        ("Head of Mental Health Commissioning, NHS Lincolnshire", "NHS Lincolnshire"),
+        (
+            "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust",
+            "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust",
+        ),
+        (
+            "Hampshire Healthcare (formerly Southern Health, SHFT)",
+            "Hampshire Healthcare (formerly Southern Health, SHFT)",
+        ),
+    ],
+)
+def test_people_and_roles_are_dropped_from_addressees(raw: str, expected: str) -> None:
+    from dedup.store import strip_role
+
+    assert strip_role(raw) == expected
