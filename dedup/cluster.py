@@ -177,10 +177,14 @@ def medoids(
     return out
 
 
-def representatives(clusters: Sequence[Sequence[int]], vectors: np.ndarray) -> list[int]:
+def representatives(
+    clusters: Sequence[Sequence[int]], vectors: np.ndarray, prefer: Sequence[bool] | np.ndarray | None = None
+) -> list[int]:
     """The medoid of each cluster by cosine: the member most similar, in total, to the other members.
 
-    ``vectors`` are L2-normalised rows; ties go to the smallest index.
+    ``vectors`` are L2-normalised rows; ties go to the smallest index. With ``prefer`` (one flag per
+    item), the medoid is chosen among a cluster's preferred members when it has any (e.g. concise
+    recommendations rather than narrative), still by similarity to all members.
     """
     x = np.asarray(vectors, dtype=np.float64)
     out = []
@@ -190,6 +194,10 @@ def representatives(clusters: Sequence[Sequence[int]], vectors: np.ndarray) -> l
             raise ValueError("a cluster must have at least one member")
         sub = x[idx]
         totals = sub @ sub.sum(axis=0) - np.einsum("ij,ij->i", sub, sub)
+        if prefer is not None:
+            mask = np.asarray([bool(prefer[i]) for i in idx])
+            if mask.any():
+                totals = np.where(mask, totals, -np.inf)
         out.append(int(idx[int(np.argmax(totals))]))
     return out
 

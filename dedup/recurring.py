@@ -18,6 +18,9 @@ from dedup.embed import Embedder
 from dedup.models import Document, Passage
 from dedup.store import Store
 
+#: A cluster's representative is, where it can be, a recommendation of at most this many words.
+REPRESENTATIVE_MAX_WORDS = 60
+
 _RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)?\d\d)(?!\d)")
 
 
@@ -138,6 +141,7 @@ def find_recurring(
     ``years`` limits the corpus to documents of those years; ``organisation`` keeps clusters in which
     that organisation takes part."""
     from dedup.cluster import representatives
+    from dedup.segment import is_statement
 
     ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=None if all_passages else "recommendation")
     by_id = {p.id: p for p in store.passages(kind=None if all_passages else "recommendation")}
@@ -148,6 +152,7 @@ def find_recurring(
         if (lo is None or (by_id[pid].document.year or 0) >= lo)
         and (hi is None or (by_id[pid].document.year or 9999) <= hi)
     ]
+    keep = [n for n in keep if is_statement(by_id[int(ids[n])].text)]
     passages = [by_id[int(ids[n])] for n in keep]
     vectors = vectors[keep]
     if len(passages) < 2:
@@ -155,7 +160,8 @@ def find_recurring(
     codes: dict[str, int] = {}
     groups = np.fromiter((codes.setdefault(p.document.id, len(codes)) for p in passages), dtype=np.int64)
     clusters = group([p.text for p in passages], vectors, groups, min_groups=max(2, min_documents), threshold=threshold)
-    reps = representatives(clusters, vectors)
+    concise = [p.kind == "recommendation" and len(p.text.split()) <= REPRESENTATIVE_MAX_WORDS for p in passages]
+    reps = representatives(clusters, vectors, prefer=concise)
     described = [
         describe(n, passages, rep, mem, vectors) for n, (rep, mem) in enumerate(zip(reps, clusters, strict=True))
     ]

@@ -688,3 +688,13 @@ def is_commitment(text: str) -> bool:
     return bool(_COMMITMENT.search(text)) and not re.search(
         r"\b(?:will|shall)\s+not\s+be\s+(?:able|possible)\b", text, re.I
     )
+
+
+#: Passages shorter than this many words ("Custody", "Recording of information") are labels, not statements.
+MIN_STATEMENT_WORDS = 4
+
+
+def is_statement(text: str) -> bool:
+    """Is the passage a statement worth clustering, not a label or a lead-in ("... the following areas:")?"""
+    stripped = text.strip()
+    return _words(stripped) >= MIN_STATEMENT_WORDS and not stripped.endswith(":")

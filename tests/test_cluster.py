@@ -140,3 +140,13 @@ def test_cluster_texts_never_pairs_passages_of_one_document() -> None:
     texts, vecs, _ = _topic_corpus()
     one_doc = [0] * len(texts)
     assert cluster_texts(texts, vecs, one_doc, k=5, threshold=2.0) == []
+
+
+def test_representative_prefers_flagged_members_when_there_are_any() -> None:
+    from dedup.cluster import representatives
+
+    v = np.array([[1.0, 0.0], [0.9, 0.1], [0.8, 0.6]])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    assert representatives([[0, 1, 2]], v) == [1]
+    assert representatives([[0, 1, 2]], v, prefer=[False, False, True]) == [2]
+    assert representatives([[0, 1, 2]], v, prefer=[False, False, False]) == [1]
