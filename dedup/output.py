@@ -150,6 +150,7 @@ def cluster_json(c: Any) -> dict[str, Any]:
         "first": {"organisation": first.organisation, "year": first.year, "document": document_json(first)},
         "years": list(c.years),
         "documents": c.documents,
+        "confirmed_documents": c.confirmed_documents,
         "organisations": c.organisations,
         "members": [
             {"passage": passage_json(m.passage), "type": m.type, "score": round(m.score, 4)} for m in c.members

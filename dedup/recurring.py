@@ -66,6 +66,14 @@ class Cluster:
         return len({m.passage.document.id for m in self.members})
 
     @property
+    def confirmed_documents(self) -> int:
+        """Documents whose member says the same as the representative (verbatim, near-verbatim or
+        paraphrase), the representative's own included: the firmest measure of recurrence."""
+        return len(
+            {m.passage.document.id for m in self.members if m.type == "representative" or m.type in SAME_STATEMENT}
+        )
+
+    @property
     def organisations(self) -> int:
         return len({m.passage.document.organisation for m in self.members if m.passage.document.organisation})
 
@@ -136,7 +144,7 @@ def find_recurring(
     threshold: float | None = None,
 ) -> list[Cluster]:
     """Clusters of passages making the same recommendation in at least ``min_documents`` documents,
-    most recurring first. By default only ``recommendation`` passages; ``all_passages`` takes all.
+    most recurring first: by documents confirmed as saying the same thing, then by all documents. By default only ``recommendation`` passages; ``all_passages`` takes all.
 
     ``years`` limits the corpus to documents of those years; ``organisation`` keeps clusters in which
     that organisation takes part."""
@@ -169,6 +177,12 @@ def find_recurring(
         wanted = store.normalise_org(organisation)
         described = [c for c in described if any(m.passage.document.organisation == wanted for m in c.members)]
     described.sort(
-        key=lambda c: (-c.documents, -c.organisations, -((c.years[1] or 0) - (c.years[0] or 0)), c.first.passage.id)
+        key=lambda c: (
+            -c.confirmed_documents,
+            -c.documents,
+            -c.organisations,
+            -((c.years[1] or 0) - (c.years[0] or 0)),
+            c.first.passage.id,
+        )
     )
     return [Cluster(n + 1, c.representative, c.members, c.labels, c.scope) for n, c in enumerate(described)]

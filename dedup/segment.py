@@ -275,6 +275,8 @@ _MODAL_EXCLUDE = re.compile(
     # data caveats: "figures should be interpreted with caution"
     r"|\bshould\s+(?:\w+\s+)?be\s+(?:taken|interpreted|treated|viewed|read|used)\s+with\s+"
     r"(?:a\s+(?:degree|level)\s+of\s+|some\s+|great\s+|extreme\s+)?caution"
+    r"|\bshould\s+(?:\w+\s+)?be\s+(?:viewed|regarded|treated|considered|seen)\s+as\s+(?:provisional|indicative|"
+    r"an?\s+estimate|estimates|experimental)"
     # comparisons: "shorter than they should be"
     r"|\bthan\s+(?:they|it|we|he|she|this|these|those)\s+(?:should|must|need\s+to)\b"
     r"|\bshould\s+not\s+be\s+compared\b"
@@ -311,6 +313,13 @@ _STATISTIC = re.compile(
     r"\d\s?%|\bper\s?cent\b|\b(?:rate|rates|number|numbers|proportion|prevalence)\s+of\b.*\b(?:was|were|is|are|"
     r"increased|decreased|rose|fell)\b|\b\d{2,}(?:,\d{3})*\s+(?:people|patients|cases|deaths|children|adults|"
     r"young\s+people|referrals|admissions)\b",
+    re.I,
+)
+# A full declarative sentence ("Individuals who self-harm have a higher risk ...", "The service is run
+# by ...") states a fact even under an action heading; the heading vouches only for action phrases
+# ("Joined up commissioning for ...", "More people receiving a diagnosis").
+_DECLARATIVE = re.compile(
+    r"^\W*(?:[\w'’\-]+\s+){1,8}?(?:is|are|has|have|can|may|tend|tends|remains?|appears?|shows?|indicates?)\b(?!\s+to\s+be\s+(?:developed|agreed))",
     re.I,
 )
 _PAST_DESCRIPTION = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\b", re.I)
@@ -352,11 +361,12 @@ _IMPERATIVES = frozenset(
 _NOUN_TOO = frozenset(
     "increase reduce review support work use target map audit share offer focus help "
     "commission design scope update launch pilot plan link challenge reform fund start end cut ban "
-    "double open".split()
+    "double open foster".split()
 )
 _NOUN_FOLLOWERS = re.compile(
     r"^\s*(?:of|in|for|is|was|are|were|has|had|from|levels?|rates?|services?|workers?|staff|team|groups?|"
-    r"plans?|needs?|networks?|officers?|offered|provided|given|received|available|and\s+\w+\s+(?:is|are|was|were))\b",
+    r"plans?|needs?|networks?|officers?|offered|provided|given|received|available|parents?|carers?|families|"
+    r"children|care|placements?|and\s+\w+\s+(?:is|are|was|were))\b",
     re.I,
 )
 
@@ -441,6 +451,7 @@ def _explain(sentence: str, heading: str = "") -> _Clue:
         and not _STATISTIC.search(body)
         and not _REPORTED.search(body)
         and not _PAST_DESCRIPTION.search(body)
+        and not _DECLARATIVE.match(body)
     ):
         return _Clue(RECOMMENDATION, "action heading")
     return _Clue(OTHER, "no cue")
