@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.embed import Embedder
+from dedup.links import SAME_STATEMENT
 from dedup.models import Document, Passage
 from dedup.store import Store
 
