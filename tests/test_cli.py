@@ -274,3 +274,35 @@ def test_compare_pairs_names_missing_columns(tmp_path: Path, store_path: Path) -
     pairs.write_text("left,right\nx,y\n")
     code, _, err = run(store_path, "compare", "--pairs", str(pairs))
     assert code == 1 and "id,a,b" in err
+
+
+def test_store_refuses_to_mix_two_models_and_says_how_to_reindex(tmp_path: Path) -> None:
+    store = tmp_path / "mix.db"
+    f = tmp_path / "plan.txt"
+    f.write_text("We will open a crisis café in every town.\n\nWe will train every GP in suicide prevention.")
+    assert runner.invoke(app, ["--store", str(store), "-q", "ingest", str(f)]).exit_code == 0
+    assert runner.invoke(app, ["--store", str(store), "-q", "index"], env={"DEDUP_MODEL": "hashing"}).exit_code == 0
+    other = runner.invoke(app, ["--store", str(store), "-q", "index", "--model", "hashing-64"])
+    assert other.exit_code == 1
+    assert "--reindex" in other.stderr and "hashing" in other.stderr
+    again = runner.invoke(app, ["--store", str(store), "-q", "index", "--reindex", "--model", "hashing-64"])
+    assert again.exit_code == 0, again.stderr
+    links = runner.invoke(app, ["--store", str(store), "-q", "links", "-f", "json"], env={"DEDUP_MODEL": ""})
+    assert links.exit_code == 0, links.stderr  # later commands use the store's model
+
+
+def test_index_updates_without_reembedding_and_follows_removals(tmp_path: Path) -> None:
+    from dedup.index import load_faiss
+    from dedup.store import Store
+
+    store = tmp_path / "inc.db"
+    for name, text in [("a.txt", "We will open a crisis café."), ("b.txt", "We will train every GP.")]:
+        (tmp_path / name).write_text(text)
+    runner.invoke(app, ["--store", str(store), "-q", "ingest", str(tmp_path / "a.txt")])
+    runner.invoke(app, ["--store", str(store), "-q", "index"])
+    runner.invoke(app, ["--store", str(store), "-q", "ingest", str(tmp_path / "b.txt")])
+    result = runner.invoke(app, ["--store", str(store), "index"])
+    assert "embedded 1 new texts" in result.stderr and "+1 -0, 2 passages" in result.stderr
+    runner.invoke(app, ["--store", str(store), "-q", "remove", "a"])
+    with Store(store) as s:
+        assert load_faiss(s, 256).ntotal == 1
