@@ -19,6 +19,11 @@ setup: $(STAMP)
 # The main job on the sample corpus: ingest, index, and report recurring recommendations.
 demo: setup
 	$(BIN)/dedup --store indexes/demo.db scan corpus/
+	$(BIN)/dedup --store indexes/demo.db check examples/draft_strategy_2026.md --html indexes/demo-check.html
+	$(BIN)/dedup --store indexes/demo.db report --html indexes/demo-report.html
+	@if command -v chromium >/dev/null 2>&1; then \
+	  $(BIN)/python scripts/screenshot_reports.py --html indexes/demo-report.html indexes/demo-check.html; \
+	else echo "(install chromium to get screenshots of the reports)"; fi
 
 # Debian's Chromium for the browser tests of the HTML reports (Playwright cannot download its own).
 browser:

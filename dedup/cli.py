@@ -29,6 +29,8 @@ app = typer.Typer(
 )
 
 out_console = Console(highlight=False, soft_wrap=False)
+if not out_console.is_terminal:  # piped or redirected: wide enough that tables stay readable
+    out_console = Console(highlight=False, soft_wrap=False, width=160)
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -706,7 +708,7 @@ def check(
                     p.repeats[0].type if p.repeats else "",
                 ]
                 for n, p in enumerate(result.passages, start=1)
-                if fmt is not Format.table or p.draft.kind == "recommendation" or p.matches
+                if fmt is not Format.table or p.draft.kind == "recommendation" or p.repeats
             ],
         )
         matches = Table(

@@ -20,6 +20,7 @@ DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import unicodedata
@@ -371,7 +372,6 @@ def _pdf_error(path: Path, exc: BaseException) -> InputError:
 
 
 def _extract_pdf(path: Path) -> Extracted:
-    import pdfplumber
     import pypdfium2
 
     with path.open("rb") as fh:
@@ -380,37 +380,64 @@ def _extract_pdf(path: Path) -> Extracted:
         raise InputError(
             str(path), "not a readable PDF (damaged or truncated); re-download it or re-save it from the original"
         )
-    # pdfium classifies damage and passwords reliably and cheaply; pdfminer is used for the text.
+    # pdfium classifies damage and passwords reliably and cheaply, and reads the text layer ~50x
+    # faster than pdfminer; pdfplumber is kept for the pages pdfium's geometry cannot stand in for.
     try:
-        probe = pypdfium2.PdfDocument(str(path))
-        n_pages = len(probe)
-        probe.close()
+        doc = pypdfium2.PdfDocument(str(path))
     except Exception as exc:  # pypdfium2.PdfiumError and friends
         raise _pdf_error(path, exc) from None
-    if n_pages == 0:
-        raise InputError(str(path), "PDF has no pages; re-export it from the original")
-
-    pages: list[_PageData] = []
-    metadata: dict[str, str] = {}
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            metadata = _pdf_metadata(pdf.metadata or {})
-            for number, page in enumerate(pdf.pages, start=1):
-                pages.append(_read_page(page, number))
-                page.close()
-    except InputError:
-        raise
-    except Exception as exc:  # pdfminer raises many unrelated exception types on damaged files
-        raise _pdf_error(path, exc) from None
-
-    if not any(p.words or p.tables for p in pages):
+        n_pages = len(doc)
+        if n_pages == 0:
+            raise InputError(str(path), "PDF has no pages; re-export it from the original")
+        metadata = _pdf_metadata(_pdfium_metadata(doc))
+        pages: list[_PageData | None] = []
+        fonts: dict[int, tuple[str, float]] = {}
+        for index in range(n_pages):
+            try:
+                pages.append(_read_pdfium_page(doc, index, fonts))
+            except InputError:
+                raise
+            except Exception:  # a page pdfium cannot take apart: let pdfplumber try it
+                pages.append(None)
+    finally:
+        doc.close()
+    if any(p is None for p in pages):
+        pages = _fill_with_pdfplumber(path, pages)
+    done = [p for p in pages if p is not None]
+    if not any(p.words or p.tables for p in done):
         raise InputError(
             str(path),
             "PDF has no text layer (scanned images); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, "
             "and ingest the OCR'd copy",
         )
-    blocks = _pdf_blocks(pages)
-    return Extracted(blocks, len(pages), metadata)
+    blocks = _pdf_blocks(done)
+    return Extracted(blocks, len(done), metadata)
+
+
+def _fill_with_pdfplumber(path: Path, pages: list[_PageData | None]) -> list[_PageData | None]:
+    """Read the pages pdfium left out (``None``) with pdfplumber, the slow reference path."""
+    import pdfplumber
+
+    out = list(pages)
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for index, page in enumerate(pdf.pages):
+                if index < len(out) and out[index] is None:
+                    out[index] = _read_page(page, index + 1)
+                page.close()
+    except InputError:
+        raise
+    except Exception as exc:  # pdfminer raises many unrelated exception types on damaged files
+        raise _pdf_error(path, exc) from None
+    return out
+
+
+def _pdfium_metadata(doc: Any) -> dict[str, Any]:
+    try:
+        return dict(doc.get_metadata_dict(skip_empty=True))
+    except Exception:
+        return {}
 
 
 def _pdf_metadata(raw: dict[str, Any]) -> dict[str, str]:
@@ -439,18 +466,443 @@ def _pdf_metadata(raw: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+# ----- reading a page: pdfium (fast path) ------------------------------------------------------
+#
+# pdfplumber/pdfminer set the layout code's expectations, so the pdfium reader rebuilds exactly
+# what pdfplumber would have produced: characters with pdfminer's boxes (x0 at the glyph origin,
+# bottom at the font's descent below the baseline, top one font size above the bottom), grouped
+# into words with pdfplumber's rules (x/y tolerance 3; a space, or a change of font, size or
+# orientation, ends a word), and vector paths split into pdfminer's lines, rects and curves.
+
+_PDFPLUMBER_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+_FPDF_PAGEOBJ_TEXT, _FPDF_PAGEOBJ_PATH, _FPDF_PAGEOBJ_FORM = 1, 2, 5
+_FPDF_SEGMENT_BEZIERTO, _FPDF_SEGMENT_MOVETO = 1, 2
+_Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _mul(m: _Matrix, n: _Matrix) -> _Matrix:
+    """m then n (PDF row-vector convention, as pdfminer's ``mult_matrix(m, n)``)."""
+    a, b, c, d, e, f = m
+    a1, b1, c1, d1, e1, f1 = n
+    return (
+        a * a1 + b * c1,
+        a * b1 + b * d1,
+        c * a1 + d * c1,
+        c * b1 + d * d1,
+        e * a1 + f * c1 + e1,
+        e * b1 + f * d1 + f1,
+    )
+
+
+def _obj_matrix(raw: Any, obj: Any) -> _Matrix:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, m):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _address(ptr: Any) -> int:
+    import ctypes
+
+    return int(ctypes.cast(ptr, ctypes.c_void_p).value or 0)
+
+
+def _font_of(raw: Any, obj: Any, cache: dict[int, tuple[str, float]]) -> tuple[str, float]:
+    """(base font name, descent per unit font size, <= 0) of a text object's font."""
+    import ctypes
+
+    font = raw.FPDFTextObj_GetFont(obj)
+    if not font:
+        return "", 0.0
+    key = _address(font)
+    hit = cache.get(key)
+    if hit is None:
+        n = raw.FPDFFont_GetBaseFontName(font, None, 0)
+        buf = ctypes.create_string_buffer(max(int(n), 1))
+        if n:
+            raw.FPDFFont_GetBaseFontName(font, buf, n)
+        descent = ctypes.c_float(0.0)
+        raw.FPDFFont_GetDescent(font, ctypes.c_float(1.0), ctypes.byref(descent))
+        hit = cache[key] = (buf.value.decode("utf-8", "replace"), -abs(float(descent.value)))
+    return hit
+
+
+def _char_dict(
+    text: str, x0: float, x1: float, y0: float, y1: float, height: float, upright: bool, fontname: str
+) -> dict[str, Any]:
+    top, bottom = height - y1, height - y0
+    return {
+        "text": text,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "upright": upright,
+        "size": bottom - top,
+        "fontname": fontname,
+    }
+
+
+def _char_box(
+    m: _Matrix, size: float, descent: float, ox: float, oy: float, loose: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """pdfminer's LTChar box: the text-space box (0, descent)-(adv, descent + size), mapped by the
+    char's matrix (all four corners), in PDF coordinates (x0, x1, y0, y1).
+
+    The advance comes from pdfium's loose box (left, right, bottom, top), which spans the font box
+    along the baseline (or the glyph where that overhangs it).
+    """
+    a, b, c, d = m[0], m[1], m[2], m[3]
+    lo = descent * size
+    hi = lo + size
+    left, right, bottom, top = loose
+    if b == 0 and c == 0:
+        y0, y1 = oy + d * lo, oy + d * hi
+        return ox, right, min(y0, y1), max(y0, y1)
+    norm = a * a + b * b
+    if norm <= 1e-12:
+        return ox, ox, oy, oy
+    # the loose box's reach along the baseline, in text-space units
+    adv = max((x - ox) * a + (y - oy) * b for x in (left, right) for y in (bottom, top)) / norm
+    adv = max(adv, 0.0)
+    xs = [a * u + c * v + ox for u in (0.0, adv) for v in (lo, hi)]
+    ys = [b * u + d * v + oy for u in (0.0, adv) for v in (lo, hi)]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+@dataclass
+class _PageObjects:
+    text: dict[int, tuple[int, Any, _Matrix]] = field(default_factory=dict)  # address -> (order, obj, outer)
+    paths: list[tuple[Any, _Matrix]] = field(default_factory=list)
+
+
+def _collect_objects(raw: Any, page: Any) -> _PageObjects:
+    """Text and path objects in content-stream order, with the matrix of the forms around them."""
+    found = _PageObjects()
+
+    def walk(count: int, get: Any, outer: _Matrix, depth: int) -> None:
+        for i in range(count):
+            obj = get(i)
+            if not obj:
+                continue
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == _FPDF_PAGEOBJ_TEXT:
+                found.text[_address(obj)] = (len(found.text), obj, outer)
+            elif kind == _FPDF_PAGEOBJ_PATH:
+                found.paths.append((obj, outer))
+            elif kind == _FPDF_PAGEOBJ_FORM and depth < 12:
+                inner = _mul(_obj_matrix(raw, obj), outer)
+                walk(
+                    raw.FPDFFormObj_CountObjects(obj),
+                    lambda k, o=obj: raw.FPDFFormObj_GetObject(o, k),
+                    inner,
+                    depth + 1,
+                )
+
+    walk(raw.FPDFPage_CountObjects(page), lambda k: raw.FPDFPage_GetObject(page, k), _IDENTITY, 0)
+    return found
+
+
+def _pdfium_chars(
+    raw: Any, textpage: Any, objects: _PageObjects, height: float, fonts: dict[int, tuple[str, float]]
+) -> list[dict[str, Any]]:
+    """pdfplumber-style char dicts, in content-stream order."""
+    import ctypes
+
+    n = raw.FPDFText_CountChars(textpage)
+    text = ""
+    if n > 0:
+        buf = (ctypes.c_ushort * (n + 1))()
+        got = raw.FPDFText_GetText(textpage, 0, n, buf)
+        text = bytes(buf)[: 2 * max(0, got - 1)].decode("utf-16-le", "replace")
+    aligned = len(text) == n
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    box = raw.FS_RECTF()
+    fm = raw.FS_MATRIX()
+    p_ox, p_oy, p_box = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(box)
+    per_obj: dict[int, tuple[int, _Matrix, float, str, float, bool]] = {}
+    keyed: list[tuple[int, int, dict[str, Any]]] = []
+    for i in range(max(n, 0)):
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        if not obj:
+            continue  # a space or line break pdfium made up; pdfplumber has none
+        ch = text[i] if aligned else chr(raw.FPDFText_GetUnicode(textpage, i))
+        if ch in "\x02\ufffe":  # pdfium's marks for a line-end hyphen / a char without unicode
+            ch = "-" if raw.FPDFText_GetUnicode(textpage, i) == 2 else ""
+            if not ch:
+                continue
+        key = _address(obj)
+        info = per_obj.get(key)
+        if info is None:
+            raw.FPDFText_GetMatrix(textpage, i, fm)
+            m: _Matrix = (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f)
+            fs = ctypes.c_float(0.0)
+            raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs))
+            name, descent = _font_of(raw, obj, fonts)
+            order = objects.text.get(key, (len(objects.text), None, _IDENTITY))[0]
+            upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
+            info = per_obj[key] = (order, m, float(fs.value), name, descent, upright)
+        order, m, fs, name, descent, upright = info
+        raw.FPDFText_GetCharOrigin(textpage, i, p_ox, p_oy)
+        raw.FPDFText_GetLooseCharBox(textpage, i, p_box)
+        px, py = ox.value, oy.value
+        if m[1] and abs(m[0]) < 1e-4 and abs(px - m[4]) < 1e-3:
+            # a turned label whose matrix has a rounding residue (a = 7.5e-08 for a 90 degree turn):
+            # the residue moves each origin by less than a float's step, but pdfminer's doubles keep
+            # it, and it decides the order of the stacked letters; restore it
+            px = m[4] + m[0] * (py - m[5]) / m[1]
+        x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, (box.left, box.right, box.bottom, box.top))
+        keyed.append((order, i, _char_dict(ch, x0, x1, y0, y1, height, upright, name)))
+    # pdfium drops text objects of zero width (a lone space shown with its own Tj); pdfminer keeps
+    # them, and that space is what separates two words set closer than the 3pt word tolerance.
+    for key, (order, obj, outer) in objects.text.items():
+        if key in per_obj:
+            continue
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        if not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        if abs(right.value - left.value) >= 0.01:
+            continue  # text pdfium chose to leave out for another reason (e.g. marked content)
+        m = _mul(_obj_matrix(raw, obj), outer)
+        fs = ctypes.c_float(0.0)
+        raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs))
+        name, descent = _font_of(raw, obj, fonts)
+        upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
+        x0, x1, y0, y1 = _char_box(m, float(fs.value), descent, m[4], m[5], (m[4], m[4], m[5], m[5]))
+        keyed.append((order, -1, _char_dict(" ", x0, x1, y0, y1, height, upright, name)))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [c for _, _, c in keyed]
+
+
+def _words_from_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pdfplumber's ``extract_words(x_tolerance=3, y_tolerance=3, extra_attrs=["size", "fontname"])``.
+
+    Runs of chars with the same orientation, size and font (in stream order) are split into lines
+    (tops within 3pt, chained), each line sorted by x0 and cut into words at spaces and gaps > 3pt.
+    Only upright words are returned (the caller drops the others anyway).
+    """
+    words: list[dict[str, Any]] = []
+    for (upright, _size, _font), run in itertools.groupby(
+        chars, key=lambda c: (c["upright"], c["size"], c["fontname"])
+    ):
+        if not upright:
+            continue
+        group = list(run)
+        cluster_of: dict[float, int] = {}
+        last: float | None = None
+        cid = -1
+        for t in sorted({c["top"] for c in group}):
+            if last is None or t > last + 3:
+                cid += 1
+            cluster_of[t] = cid
+            last = t
+        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for c in group:
+            lines[cluster_of[c["top"]]].append(c)
+        for k in sorted(lines):
+            current: list[dict[str, Any]] = []
+            for c in sorted(lines[k], key=lambda c: c["x0"]):
+                if c["text"].isspace():
+                    if current:
+                        words.append(_merge_chars(current))
+                    current = []
+                    continue
+                if current:
+                    prev = current[-1]
+                    if c["x0"] < prev["x0"] or c["x0"] > prev["x1"] + 3 or abs(c["top"] - prev["top"]) > 3:
+                        words.append(_merge_chars(current))
+                        current = []
+                current.append(c)
+            if current:
+                words.append(_merge_chars(current))
+    return words
+
+
+def _merge_chars(chars: list[dict[str, Any]]) -> dict[str, Any]:
+    first = chars[0]
+    return {
+        "text": "".join(_PDFPLUMBER_LIGATURES.get(c["text"], c["text"]) for c in chars),
+        "x0": min(c["x0"] for c in chars),
+        "x1": max(c["x1"] for c in chars),
+        "top": min(c["top"] for c in chars),
+        "bottom": max(c["bottom"] for c in chars),
+        "upright": first["upright"],
+        "size": first["size"],
+        "fontname": first["fontname"],
+    }
+
+
+@dataclass
+class _Shapes:
+    """Vector graphics as pdfminer classifies them (top-down coordinates)."""
+
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    rects: list[dict[str, Any]] = field(default_factory=list)
+    curves: list[dict[str, Any]] = field(default_factory=list)
+
+    def edge_count(self) -> int:
+        return len(self.lines) + 4 * len(self.rects) + sum(len(c["pts"]) - 1 for c in self.curves)
+
+    def edges(self) -> list[dict[str, Any]]:
+        from pdfplumber.utils import curve_to_edges, line_to_edge, rect_to_edges
+
+        out = [line_to_edge(ln) for ln in self.lines]
+        for r in self.rects:
+            out.extend(rect_to_edges(r))
+        for c in self.curves:
+            out.extend(curve_to_edges(c))
+        return out
+
+
+def _shape_dict(pts: list[tuple[float, float]], height: float) -> dict[str, Any]:
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    top = height - y1
+    return {
+        "x0": x0,
+        "x1": x1,
+        "y0": y0,
+        "y1": y1,
+        "top": top,
+        "bottom": height - y0,
+        "doctop": top,
+        "width": x1 - x0,
+        "height": y1 - y0,
+        "pts": [(x, height - y) for x, y in pts],
+    }
+
+
+def _pdfium_shapes(raw: Any, objects: _PageObjects, height: float) -> _Shapes:
+    """Split painted paths into subpaths and classify them like pdfminer's ``paint_path``.
+
+    pdfminer keeps one point per operator (a curve's end point; ``h`` repeats the start), calls a
+    two-point subpath a line and a closed axis-aligned four-sided one a rect, anything else a curve.
+    """
+    import ctypes
+
+    shapes = _Shapes()
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    px, py = ctypes.c_float(), ctypes.c_float()
+    for obj, outer in objects.paths:
+        if (
+            raw.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+            and not fill.value
+            and not stroke.value
+        ):
+            continue  # a clipping path, never painted
+        m = _mul(_obj_matrix(raw, obj), outer)
+        a, b, c, d, e, f = m
+        subpaths: list[list[tuple[str, tuple[float, float]]]] = []
+        bezier = 0
+        for k in range(raw.FPDFPath_CountSegments(obj)):
+            seg = raw.FPDFPath_GetPathSegment(obj, k)
+            if not seg or not raw.FPDFPathSegment_GetPoint(seg, ctypes.byref(px), ctypes.byref(py)):
+                continue
+            x, y = float(px.value), float(py.value)
+            pt = (a * x + c * y + e, b * x + d * y + f)
+            kind = raw.FPDFPathSegment_GetType(seg)
+            closes = bool(raw.FPDFPathSegment_GetClose(seg))
+            if kind == _FPDF_SEGMENT_MOVETO or not subpaths:
+                subpaths.append([("m", pt)])
+                bezier = 0
+                if closes:
+                    subpaths[-1].append(("h", pt))
+                continue
+            start = subpaths[-1][0][1]
+            if kind == _FPDF_SEGMENT_BEZIERTO:
+                bezier += 1
+                if bezier % 3:
+                    continue  # control points: pdfminer keeps only the end point of "c"
+                subpaths[-1].append(("c", pt))
+            elif closes and pt == start:
+                subpaths[-1].append(("h", start))  # pdfium writes "h" as a line back to the start
+                continue
+            else:
+                subpaths[-1].append(("l", pt))
+            if closes:
+                subpaths[-1].append(("h", start))
+        for sub in subpaths:
+            shape = "".join(op for op, _ in sub)
+            pts = [p for _, p in sub]
+            if shape in ("ml", "mlh"):
+                shapes.lines.append(_shape_dict(pts[:2], height))
+            elif shape in ("mlllh", "mllll"):
+                (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+                square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+                    y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+                )
+                (shapes.rects if pts[0] == pts[4] and square else shapes.curves).append(_shape_dict(pts, height))
+            elif len(pts) > 1 or shape != "m":
+                shapes.curves.append(_shape_dict(pts, height))
+    return shapes
+
+
+class _TablePage:
+    """Just enough of a pdfplumber page for its table finder: edges, chars and bbox."""
+
+    def __init__(self, chars: list[dict[str, Any]], edges: list[dict[str, Any]], bbox: tuple[float, ...]) -> None:
+        self.chars = chars
+        self.edges = edges
+        self.bbox = bbox
+
+    def find_tables(self) -> list[Any]:
+        from pdfplumber.table import TableFinder
+
+        return list(TableFinder(self).tables)
+
+
+def _read_pdfium_page(doc: Any, index: int, fonts: dict[int, tuple[str, float]]) -> _PageData | None:
+    """A page read with pdfium, or ``None`` where pdfplumber must read it instead."""
+    import pypdfium2.raw as raw
+
+    page = doc[index]
+    try:
+        if page.get_rotation() % 360:
+            return None  # pdfminer turns rotated pages; keep its coordinates there
+        box = tuple(round(float(v), 3) for v in page.get_mediabox())
+        if box[:2] != (0.0, 0.0) or tuple(round(float(v), 3) for v in page.get_cropbox()) != box:
+            return None  # offset or cropped page boxes: pdfplumber's bbox handling applies
+        width, height = float(box[2]), float(box[3])
+        textpage = page.get_textpage()
+        try:
+            objects = _collect_objects(raw, page.raw)
+            chars = _pdfium_chars(raw, textpage.raw, objects, height, fonts)
+        finally:
+            textpage.close()
+        shapes = _pdfium_shapes(raw, objects, height)
+    finally:
+        page.close()
+    tables: list[Any] = []
+    if shapes.edge_count() >= 4:
+        tables = _TablePage(chars, shapes.edges(), (0.0, 0.0, width, height)).find_tables()
+    return _page_data(index + 1, (0.0, 0.0, width, height), _words_from_chars(chars), tables, shapes)
+
+
+# ----- reading a page: pdfplumber (reference path) -------------------------------------------
+
+
 def _read_page(page: Any, number: int) -> _PageData:
-    x0, top, x1, bottom = page.bbox
+    tables = page.find_tables() if len(page.edges) >= 4 else []
+    raw_words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    shapes = _Shapes(lines=[], rects=list(page.rects), curves=list(page.curves))
+    return _page_data(number, tuple(float(v) for v in page.bbox), raw_words, tables, shapes)
+
+
+def _page_data(
+    number: int, bbox: tuple[float, ...], raw_words: list[dict[str, Any]], found: list[Any], shapes: _Shapes
+) -> _PageData:
+    x0, top, x1, bottom = bbox
     width, height = float(x1 - x0), float(bottom - top)
     tables: list[_Table] = []
     table_boxes: list[tuple[float, float, float, float]] = []
-    if len(page.edges) >= 4:
-        for found in page.find_tables():
-            table = _table_from(found)
-            if table is not None:
-                tables.append(table)
-                table_boxes.append(found.bbox)
-    raw_words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    for candidate in found:
+        table = _table_from(candidate)
+        if table is not None:
+            tables.append(table)
+            table_boxes.append(candidate.bbox)
     words: list[_Word] = []
     for w in raw_words:
         if not w.get("upright", True):
@@ -479,7 +931,7 @@ def _read_page(page: Any, number: int) -> _PageData:
                 symbol=bool(_SYMBOL_FONT_RE.search(fontname)),
             )
         )
-    words.extend(_graphic_bullets(page, words, x0, top))
+    words.extend(_graphic_bullets(shapes, words, x0, top))
     for t in tables:
         t.x0 -= x0
         t.x1 -= x0
@@ -488,23 +940,23 @@ def _read_page(page: Any, number: int) -> _PageData:
     return _PageData(number, width, height, _drop_superscripts(words), tables)
 
 
-def _graphic_bullets(page: Any, words: list[_Word], dx: float, dy: float) -> list[_Word]:
+def _graphic_bullets(shapes: _Shapes, words: list[_Word], dx: float, dy: float) -> list[_Word]:
     """Bullets drawn as small vector shapes (dots, squares) just left of a line of text.
 
     They become '•' words so list detection treats them like bullet characters.
     """
-    shapes = [
+    found = [
         o
-        for o in (*page.curves, *page.rects)
+        for o in (*shapes.curves, *shapes.rects)
         if 1.5 <= o["x1"] - o["x0"] <= 8
         and 1.5 <= o["bottom"] - o["top"] <= 8
         and 0.6 <= (o["x1"] - o["x0"]) / (o["bottom"] - o["top"]) <= 1.6
     ]
-    if not shapes or len(shapes) > 400:
+    if not found or len(found) > 400:
         return []
-    centres = [((o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2) for o in shapes]
+    centres = [((o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2) for o in found]
     out: list[_Word] = []
-    for o, (cx0, cy0) in zip(shapes, centres, strict=True):
+    for o, (cx0, cy0) in zip(found, centres, strict=True):
         if sum(1 for x, y in centres if abs(x - cx0) < 10 and abs(y - cy0) < 10) > 1:
             continue  # part of an icon drawn from many small pieces, not a lone bullet
         sx1, cy = float(o["x1"]) - dx, (float(o["top"]) + float(o["bottom"])) / 2 - dy

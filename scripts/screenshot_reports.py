@@ -359,7 +359,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("corpus_json", nargs="?", type=Path, help="JSON for the corpus report (default: built-in sample)")
     ap.add_argument("check_json", nargs="?", type=Path, help="JSON for the draft check (default: built-in sample)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument(
+        "--html",
+        type=Path,
+        nargs="+",
+        help="screenshot these report files (as `dedup report`/`check --html` wrote them)",
+    )
     args = ap.parse_args(argv)
+    if args.html:
+        for png in screenshot(args.html):
+            print(png)
+        return 0
     corpus = json.loads(args.corpus_json.read_text("utf-8")) if args.corpus_json else sample_corpus()
     check = json.loads(args.check_json.read_text("utf-8")) if args.check_json else sample_check()
     corpus_html, check_html = args.out / "report-corpus.html", args.out / "report-check.html"
