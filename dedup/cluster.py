@@ -177,6 +177,10 @@ def medoids(
     return out
 
 
+#: How much less central (mean cosine to the other members) a preferred representative may be than the medoid.
+PREFER_MARGIN = 0.05
+
+
 def representatives(
     clusters: Sequence[Sequence[int]], vectors: np.ndarray, prefer: Sequence[bool] | np.ndarray | None = None
 ) -> list[int]:
@@ -195,7 +199,8 @@ def representatives(
         sub = x[idx]
         totals = sub @ sub.sum(axis=0) - np.einsum("ij,ij->i", sub, sub)
         if prefer is not None:
-            mask = np.asarray([bool(prefer[i]) for i in idx])
+            # a preferred member stands for the cluster only if it is nearly as central as the medoid
+            mask = np.asarray([bool(prefer[i]) for i in idx]) & (totals >= totals.max() - PREFER_MARGIN * len(idx))
             if mask.any():
                 totals = np.where(mask, totals, -np.inf)
         out.append(int(idx[int(np.argmax(totals))]))

@@ -76,7 +76,23 @@ class Cluster:
 
     @property
     def organisations(self) -> int:
-        return len({m.passage.document.organisation for m in self.members if m.passage.document.organisation})
+        """Distinct bodies: documents addressed to several ("A; B") count as one body with any
+        document that shares one of them."""
+        return len(bodies([m.passage.document.organisation for m in self.members]))
+
+
+def bodies(organisations: Sequence[str | None]) -> list[set[str]]:
+    """Group organisation fields into bodies: 'A; B' and 'B' are one body (they share B), 'A' and 'C'
+    are two. Missing organisations are left out."""
+    groups: list[set[str]] = []
+    for org in organisations:
+        if not org:
+            continue
+        parts = {x.strip() for x in org.split(";") if x.strip()}
+        touching = [g for g in groups if g & parts]
+        merged = parts.union(*touching)
+        groups = [g for g in groups if not (g & parts)] + [merged]
+    return groups
 
 
 def group(
@@ -106,9 +122,11 @@ def _overlapping_orgs(members: Sequence[Passage]) -> bool:
         for p in members
         if p.document.organisation and is_commitment(p.text)
     ]
+    groups = bodies([org for org, _ in spans])
+    body = {org: next(n for n, g in enumerate(groups) if set(org.split("; ")) & g) for org, _ in spans if org}
     for n, (org_a, pa) in enumerate(spans):
         for org_b, pb in spans[n + 1 :]:
-            if org_a != org_b and pa and pb and pa[0] <= pb[1] and pb[0] <= pa[1]:
+            if body[org_a] != body[org_b] and pa and pb and pa[0] <= pb[1] and pb[0] <= pa[1]:
                 return True
     return False
 
@@ -124,7 +142,7 @@ def describe(
     members += [Member(passages[m], v.type or "related", v.score) for m, v in zip(others, judged, strict=True)]
     members.sort(key=lambda m: (m.passage.document.year or 9999, m.passage.document.id, m.passage.id))
     years = {m.passage.document.year for m in members if m.passage.document.year}
-    orgs = {m.passage.document.organisation for m in members if m.passage.document.organisation}
+    orgs = bodies([m.passage.document.organisation for m in members])
     labels = []
     if len(years) >= 2:
         labels.append("recurring")

@@ -142,11 +142,11 @@ def test_cluster_texts_never_pairs_passages_of_one_document() -> None:
     assert cluster_texts(texts, vecs, one_doc, k=5, threshold=2.0) == []
 
 
-def test_representative_prefers_flagged_members_when_there_are_any() -> None:
+def test_representative_prefers_flagged_members_only_when_they_are_central() -> None:
     from dedup.cluster import representatives
 
-    v = np.array([[1.0, 0.0], [0.9, 0.1], [0.8, 0.6]])
+    v = np.array([[1.0, 0.0], [0.99, 0.05], [0.98, 0.08], [0.5, 0.85]])
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    assert representatives([[0, 1, 2]], v) == [1]
-    assert representatives([[0, 1, 2]], v, prefer=[False, False, True]) == [2]
-    assert representatives([[0, 1, 2]], v, prefer=[False, False, False]) == [1]
+    assert representatives([[0, 1, 2, 3]], v) == [2]
+    assert representatives([[0, 1, 2, 3]], v, prefer=[True, False, False, False]) == [0]  # nearly as central
+    assert representatives([[0, 1, 2, 3]], v, prefer=[False, False, False, True]) == [2]  # an outlier: not chosen

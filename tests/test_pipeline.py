@@ -142,3 +142,10 @@ def test_draft_check_finds_verbatim_repeats_and_new_recommendations(
         assert p.draft.kind == "recommendation" and p.status == "new", new["text"]
     with Store(indexed) as store:
         assert len(store.documents()) == n_docs  # the draft was not added
+
+
+def test_addressees_sharing_an_organisation_are_one_body() -> None:
+    from dedup.recurring import bodies
+
+    groups = bodies(["Trust A; NHS England", "NHS England", "Trust B", None, "Trust A"])
+    assert sorted(sorted(g) for g in groups) == [["NHS England", "Trust A"], ["Trust B"]]
