@@ -21,6 +21,7 @@ DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 import unicodedata
@@ -477,6 +478,7 @@ def _pdf_metadata(raw: dict[str, Any]) -> dict[str, str]:
 _PDFPLUMBER_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 _FPDF_PAGEOBJ_TEXT, _FPDF_PAGEOBJ_PATH, _FPDF_PAGEOBJ_FORM = 1, 2, 5
 _FPDF_SEGMENT_BEZIERTO, _FPDF_SEGMENT_MOVETO = 1, 2
+_SUBSET_TAG_RE = re.compile(r"^[A-Z]{6}\+")
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -524,7 +526,10 @@ def _font_of(raw: Any, obj: Any, cache: dict[int, tuple[str, float]]) -> tuple[s
             raw.FPDFFont_GetBaseFontName(font, buf, n)
         descent = ctypes.c_float(0.0)
         raw.FPDFFont_GetDescent(font, ctypes.c_float(1.0), ctypes.byref(descent))
-        hit = cache[key] = (buf.value.decode("utf-8", "replace"), -abs(float(descent.value)))
+        # pdfium keeps the subset tag ("ABCDEE+") on some fonts and drops it on others (simple vs
+        # CID fonts), where pdfminer always keeps it; without it the same font reads the same.
+        name = _SUBSET_TAG_RE.sub("", buf.value.decode("utf-8", "replace"))
+        hit = cache[key] = (name, -abs(float(descent.value)))
     return hit
 
 
@@ -546,30 +551,30 @@ def _char_dict(
 
 
 def _char_box(
-    m: _Matrix, size: float, descent: float, ox: float, oy: float, loose: tuple[float, float, float, float]
+    m: _Matrix, size: float, descent: float, ox: float, oy: float, adv: float
 ) -> tuple[float, float, float, float]:
-    """pdfminer's LTChar box: the text-space box (0, descent)-(adv, descent + size), mapped by the
-    char's matrix (all four corners), in PDF coordinates (x0, x1, y0, y1).
-
-    The advance comes from pdfium's loose box (left, right, bottom, top), which spans the font box
-    along the baseline (or the glyph where that overhangs it).
-    """
+    """pdfminer's LTChar box, in PDF coordinates (x0, x1, y0, y1): the text-space box
+    (0, descent)-(adv, descent + size) mapped by the char's matrix (all four corners)."""
     a, b, c, d = m[0], m[1], m[2], m[3]
     lo = descent * size
     hi = lo + size
-    left, right, bottom, top = loose
     if b == 0 and c == 0:
-        y0, y1 = oy + d * lo, oy + d * hi
-        return ox, right, min(y0, y1), max(y0, y1)
-    norm = a * a + b * b
-    if norm <= 1e-12:
-        return ox, ox, oy, oy
-    # the loose box's reach along the baseline, in text-space units
-    adv = max((x - ox) * a + (y - oy) * b for x in (left, right) for y in (bottom, top)) / norm
-    adv = max(adv, 0.0)
+        x0, x1, y0, y1 = ox, ox + a * adv, oy + d * lo, oy + d * hi
+        return min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
     xs = [a * u + c * v + ox for u in (0.0, adv) for v in (lo, hi)]
     ys = [b * u + d * v + oy for u in (0.0, adv) for v in (lo, hi)]
     return min(xs), max(xs), min(ys), max(ys)
+
+
+def _reach(m: _Matrix, ox: float, oy: float, box: tuple[float, float, float, float]) -> float:
+    """How far a box (left, right, bottom, top) reaches along the baseline from the origin, in
+    text-space units."""
+    a, b = m[0], m[1]
+    norm = a * a + b * b
+    if norm <= 1e-12:
+        return 0.0
+    left, right, bottom, top = box
+    return max(0.0, max((x - ox) * a + (y - oy) * b for x in (left, right) for y in (bottom, top)) / norm)
 
 
 @dataclass
@@ -622,8 +627,14 @@ def _pdfium_chars(
     box = raw.FS_RECTF()
     fm = raw.FS_MATRIX()
     p_ox, p_oy, p_box = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(box)
-    per_obj: dict[int, tuple[int, _Matrix, float, str, float, bool]] = {}
+    gw = ctypes.c_float()
+    p_gw = ctypes.byref(gw)
+    tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
+    p_l, p_r, p_b, p_t = (ctypes.byref(v) for v in (tl, tr, tb, tt))
+    widths: dict[tuple[int, str, float], float] = {}
+    per_obj: dict[int, tuple[int, _Matrix, float, str, float, bool, Any]] = {}
     keyed: list[tuple[int, int, dict[str, Any]]] = []
+    last_at: tuple[int, float, float] | None = None
     for i in range(max(n, 0)):
         obj = raw.FPDFText_GetTextObject(textpage, i)
         if not obj:
@@ -643,17 +654,43 @@ def _pdfium_chars(
             name, descent = _font_of(raw, obj, fonts)
             order = objects.text.get(key, (len(objects.text), None, _IDENTITY))[0]
             upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
-            info = per_obj[key] = (order, m, float(fs.value), name, descent, upright)
-        order, m, fs, name, descent, upright = info
+            info = per_obj[key] = (order, m, float(fs.value), name, descent, upright, raw.FPDFTextObj_GetFont(obj))
+        order, m, fs, name, descent, upright, font = info
         raw.FPDFText_GetCharOrigin(textpage, i, p_ox, p_oy)
         raw.FPDFText_GetLooseCharBox(textpage, i, p_box)
         px, py = ox.value, oy.value
+        # the advance: pdfium's loose box spans it, unless the glyph overhangs (italics, "f");
+        # the font's width for the char is exact where it agrees with the box
+        loose = _reach(m, px, py, (box.left, box.right, box.bottom, box.top))
+        wkey = (_address(font), ch, fs)
+        width = widths.get(wkey)
+        if width is None:
+            width = -1.0
+            if font and len(ch) == 1 and ord(ch) < 0x10000 and raw.FPDFFont_GetGlyphWidth(font, ord(ch), fs, p_gw):
+                width = float(gw.value)
+            widths[wkey] = width
+        adv = loose
+        scale = math.hypot(m[0], m[1])
+        if width > 0 and (width - loose) * scale <= 0.01:
+            if (loose - width) * scale <= 0.01:
+                adv = width
+            else:
+                raw.FPDFText_GetCharBox(textpage, i, p_l, p_r, p_b, p_t)
+                if _reach(m, px, py, (tl.value, tr.value, tb.value, tt.value)) >= loose - 0.01 / (scale or 1.0):
+                    adv = width  # the glyph sticks out past its advance
         if m[1] and abs(m[0]) < 1e-4 and abs(px - m[4]) < 1e-3:
             # a turned label whose matrix has a rounding residue (a = 7.5e-08 for a 90 degree turn):
             # the residue moves each origin by less than a float's step, but pdfminer's doubles keep
             # it, and it decides the order of the stacked letters; restore it
             px = m[4] + m[0] * (py - m[5]) / m[1]
-        x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, (box.left, box.right, box.bottom, box.top))
+        here = (key, px, py)
+        if here == last_at and keyed:
+            # one glyph, several chars (a "ti" ligature): pdfminer has one char spanning the glyph
+            adv = loose
+            x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, adv)
+            keyed[-1][2]["x0"], keyed[-1][2]["x1"] = x0, x1
+        last_at = here
+        x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, adv)
         keyed.append((order, i, _char_dict(ch, x0, x1, y0, y1, height, upright, name)))
     # pdfium drops text objects of zero width (a lone space shown with its own Tj); pdfminer keeps
     # them, and that space is what separates two words set closer than the 3pt word tolerance.
@@ -670,7 +707,7 @@ def _pdfium_chars(
         raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs))
         name, descent = _font_of(raw, obj, fonts)
         upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
-        x0, x1, y0, y1 = _char_box(m, float(fs.value), descent, m[4], m[5], (m[4], m[4], m[5], m[5]))
+        x0, x1, y0, y1 = _char_box(m, float(fs.value), descent, m[4], m[5], 0.0)
         keyed.append((order, -1, _char_dict(" ", x0, x1, y0, y1, height, upright, name)))
     keyed.sort(key=lambda t: (t[0], t[1]))
     return [c for _, _, c in keyed]
@@ -685,7 +722,7 @@ def _words_from_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     words: list[dict[str, Any]] = []
     for (upright, _size, _font), run in itertools.groupby(
-        chars, key=lambda c: (c["upright"], c["size"], c["fontname"])
+        chars, key=lambda c: (c["upright"], round(c["size"], 3), c["fontname"])
     ):
         if not upright:
             continue

@@ -52,6 +52,7 @@ class Cluster:
     members: list[Member]  # in order of appearance: year, then document
     labels: tuple[str, ...]  # "recurring" and/or "duplicated-effort"
     scope: str  # "across-organisations" or "within-organisation"
+    confirmed_documents: int = 0  # see confirmed(): set by find_recurring, versions of a document counted once
 
     @property
     def first(self) -> Member:
@@ -66,12 +67,18 @@ class Cluster:
     def documents(self) -> int:
         return len({m.passage.document.id for m in self.members})
 
-    @property
-    def confirmed_documents(self) -> int:
+    def confirmed(self, family: dict[str, str] | None = None) -> int:
         """Documents whose member says the same as the representative (verbatim, near-verbatim or
-        paraphrase), the representative's own included: the firmest measure of recurrence."""
+        paraphrase), the representative's own included: the firmest measure of recurrence. With
+        ``family`` (document id -> family id), versions of one document (a draft and its final, a
+        summary and its full text) count once."""
+        family = family or {}
         return len(
-            {m.passage.document.id for m in self.members if m.type == "representative" or m.type in SAME_STATEMENT}
+            {
+                family.get(m.passage.document.id, m.passage.document.id)
+                for m in self.members
+                if m.type == "representative" or m.type in SAME_STATEMENT
+            }
         )
 
     @property
@@ -163,7 +170,8 @@ def find_recurring(
     threshold: float | None = None,
 ) -> list[Cluster]:
     """Clusters of passages making the same recommendation in at least ``min_documents`` documents,
-    most recurring first: by documents confirmed as saying the same thing, then by all documents. By default only ``recommendation`` passages; ``all_passages`` takes all.
+    most recurring first: by documents confirmed as saying the same thing (a draft and its final
+    version, or a summary and its full text, counted once), then by all documents. By default only ``recommendation`` passages; ``all_passages`` takes all.
 
     ``years`` limits the corpus to documents of those years; ``organisation`` keeps clusters in which
     that organisation takes part."""
@@ -195,13 +203,17 @@ def find_recurring(
     if organisation:
         wanted = store.normalise_org(organisation)
         described = [c for c in described if any(m.passage.document.organisation == wanted for m in c.members)]
+    family = store.document_families()
     described.sort(
         key=lambda c: (
-            -c.confirmed_documents,
+            -c.confirmed(family),
             -c.documents,
             -c.organisations,
             -((c.years[1] or 0) - (c.years[0] or 0)),
             c.first.passage.id,
         )
     )
-    return [Cluster(n + 1, c.representative, c.members, c.labels, c.scope) for n, c in enumerate(described)]
+    return [
+        Cluster(n + 1, c.representative, c.members, c.labels, c.scope, c.confirmed(family))
+        for n, c in enumerate(described)
+    ]

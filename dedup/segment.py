@@ -452,6 +452,8 @@ def _explain(sentence: str, heading: str = "") -> _Clue:
         and not _REPORTED.search(body)
         and not _PAST_DESCRIPTION.search(body)
         and not _DECLARATIVE.match(body)
+        and not body[:1].islower()  # a fragment continuing an earlier line ("are offered an assessment ...")
+        and "•" not in body[1:]  # bullets inside the text: an infographic's scattered labels
     ):
         return _Clue(RECOMMENDATION, "action heading")
     return _Clue(OTHER, "no cue")

@@ -503,6 +503,33 @@ class Store:
     def passage_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
 
+    def document_families(self, min_share: float = 0.5, min_passages: int = 3) -> dict[str, str]:
+        """Documents that are versions of one another (a draft and its final, an executive summary
+        and its full text): at least ``min_share`` of the smaller one's distinct passage texts appear
+        word for word in the other. Returns document id -> family id (the family's first document
+        id); documents in no family are left out."""
+        sizes = dict(
+            self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
+        )
+        shared = self.db.execute(
+            "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
+            " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
+        ).fetchall()
+        parent: dict[str, str] = {}
+
+        def root(x: str) -> str:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        for a, b, n in shared:
+            small = min(sizes[a], sizes[b])
+            if small >= min_passages and n / small >= min_share:
+                ra, rb = root(a), root(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+        return {d: root(d) for d in parent} | {root(d): root(d) for d in parent}
+
     # -- embeddings
 
     def missing_embeddings(self, model: str) -> list[tuple[str, str]]:

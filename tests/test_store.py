@@ -166,3 +166,13 @@ def test_people_and_roles_are_dropped_from_addressees(raw: str, expected: str) -
     from dedup.store import strip_role
 
     assert strip_role(raw) == expected
+
+
+def test_versions_of_a_document_form_a_family(store: Store) -> None:
+    common = ["one thing", "two things", "three things", "four things"]
+    store.add_document(_doc("draft", "/d.txt", [*common, "draft only"]))
+    store.add_document(_doc("final", "/f.txt", [*common, "final only", "more"]))
+    store.add_document(_doc("other", "/o.txt", ["one thing", "else", "entirely", "different"]))
+    family = store.document_families()
+    assert family["draft"] == family["final"]
+    assert "other" not in family
