@@ -520,3 +520,52 @@ def test_browser_check_report(browser: Any, tmp_path: Path) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     w.assert_clean()
     w.page.close()
+
+
+@pytest.mark.browser
+def test_script_in_an_ingested_pdf_is_shown_as_text_in_both_reports(browser: Any, tmp_path: Path) -> None:
+    """End to end: a PDF whose text holds markup goes through ingest, report and check, then Chromium."""
+    from fpdf import FPDF
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    payload = "<script>alert(1)</script>"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, org, year in [("plan_2019.pdf", "Town Council", 2019), ("plan_2022.pdf", "City Trust", 2022)]:
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        for line in [
+            f"Crisis care plan {payload}",
+            f"We will open a crisis cafe in every town {payload} by the end of the year.",
+            "Employ peer support workers in every community mental health team.",
+        ]:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(6)
+        pdf.output(str(docs / name))
+        (docs / "manifest.csv").open("a").write(
+            ("file,title,organisation,year\n" if year == 2019 else "") + f"{name},Plan {payload},{org},{year}\n"
+        )
+    draft = tmp_path / "draft.md"
+    draft.write_text(
+        f"# Draft {payload}\n\n- We will open a crisis cafe in every town {payload} by the end of the year.\n"
+    )
+    runner = CliRunner()
+    store = str(tmp_path / "x.db")
+    env = {"DEDUP_MODEL": "hashing"}
+    assert runner.invoke(app, ["--store", store, "-q", "ingest", str(docs)], env=env).exit_code == 0
+    report, check = tmp_path / "report.html", tmp_path / "check.html"
+    result = runner.invoke(app, ["--store", store, "-q", "report", "--html", str(report)], env=env)
+    assert result.exit_code == 0, result.stderr
+    result = runner.invoke(app, ["--store", store, "-q", "check", str(draft), "--html", str(check)], env=env)
+    assert result.exit_code == 0, result.stderr
+    for out in (report, check):
+        assert payload not in out.read_text("utf-8")  # only ever escaped in the source
+        w = Watched(browser)
+        page = w.open(out)
+        assert page.get_by_text(payload).first.is_visible()
+        assert page.locator("script").count() == 0
+        w.assert_clean()
+        w.page.close()
