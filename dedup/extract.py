@@ -2,7 +2,10 @@
 
 PDF is the format that matters most and gets the most care:
 
-* words come from pdfplumber (``extract_words`` with font size and name);
+* words are built from pdfium's characters exactly as pdfplumber's ``extract_words`` (font size
+  and name) would build them from pdfminer's, ~3x faster end to end; ruled tables go through
+  pdfplumber's table finder on pdfium's vector paths; pages pdfium cannot stand in for (turned
+  or offset page boxes, pdfium errors) are read by pdfplumber itself;
 * running headers/footers (rows in the top/bottom band of the page that repeat at the same
   height on several pages, digits normalised) and bare page numbers are removed;
 * ruled tables found by ``page.find_tables()`` become ``table`` blocks and their words leave the prose;
@@ -20,7 +23,6 @@ DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import statistics
@@ -393,10 +395,10 @@ def _extract_pdf(path: Path) -> Extracted:
             raise InputError(str(path), "PDF has no pages; re-export it from the original")
         metadata = _pdf_metadata(_pdfium_metadata(doc))
         pages: list[_PageData | None] = []
-        fonts: dict[int, tuple[str, float]] = {}
+        programs: dict[tuple[str, int], str] = {}
         for index in range(n_pages):
             try:
-                pages.append(_read_pdfium_page(doc, index, fonts))
+                pages.append(_read_pdfium_page(doc, index, programs))
             except InputError:
                 raise
             except Exception:  # a page pdfium cannot take apart: let pdfplumber try it
@@ -479,6 +481,11 @@ _PDFPLUMBER_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "
 _FPDF_PAGEOBJ_TEXT, _FPDF_PAGEOBJ_PATH, _FPDF_PAGEOBJ_FORM = 1, 2, 5
 _FPDF_SEGMENT_BEZIERTO, _FPDF_SEGMENT_MOVETO = 1, 2
 _SUBSET_TAG_RE = re.compile(r"^[A-Z]{6}\+")
+_STANDARD_14 = frozenset(
+    "Courier Courier-Bold Courier-BoldOblique Courier-Oblique Helvetica Helvetica-Bold "
+    "Helvetica-BoldOblique Helvetica-Oblique Symbol Times-Bold Times-BoldItalic Times-Italic "
+    "Times-Roman ZapfDingbats".split()
+)
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -507,16 +514,24 @@ def _obj_matrix(raw: Any, obj: Any) -> _Matrix:
 def _address(ptr: Any) -> int:
     import ctypes
 
-    return int(ctypes.cast(ptr, ctypes.c_void_p).value or 0)
+    return int(ctypes.c_void_p.from_buffer(ptr).value or 0) if ptr else 0
 
 
-def _font_of(raw: Any, obj: Any, cache: dict[int, tuple[str, float]]) -> tuple[str, float]:
-    """(base font name, descent per unit font size, <= 0) of a text object's font."""
+def _font_of(
+    raw: Any, obj: Any, cache: dict[int, tuple[str, float, str]], programs: dict[tuple[str, int], str]
+) -> tuple[str, float, str]:
+    """(base font name without subset tag, descent per unit font size (<= 0), subset tag or "")
+    of a text object's font.
+
+    pdfminer names a font by its full BaseFont ("ABCDEE+Calibri"), and a change of name ends a
+    word. pdfium drops the subset tag from simple fonts (keeping it on CID fonts); it is recovered
+    from the embedded font program where that carries it, else left unknown ("").
+    """
     import ctypes
 
     font = raw.FPDFTextObj_GetFont(obj)
     if not font:
-        return "", 0.0
+        return "", 0.0, ""
     key = _address(font)
     hit = cache.get(key)
     if hit is None:
@@ -526,15 +541,69 @@ def _font_of(raw: Any, obj: Any, cache: dict[int, tuple[str, float]]) -> tuple[s
             raw.FPDFFont_GetBaseFontName(font, buf, n)
         descent = ctypes.c_float(0.0)
         raw.FPDFFont_GetDescent(font, ctypes.c_float(1.0), ctypes.byref(descent))
-        # pdfium keeps the subset tag ("ABCDEE+") on some fonts and drops it on others (simple vs
-        # CID fonts), where pdfminer always keeps it; without it the same font reads the same.
-        name = _SUBSET_TAG_RE.sub("", buf.value.decode("utf-8", "replace"))
-        hit = cache[key] = (name, -abs(float(descent.value)))
+        full = buf.value.decode("utf-8", "replace")
+        tag = full[:6] if _SUBSET_TAG_RE.match(full) else _program_tag(raw, font, full, programs)
+        tag = tag or f"#{key}"  # unknown: stands for this font alone
+        down = -abs(float(descent.value))
+        if full in _STANDARD_14 and not raw.FPDFFont_GetIsEmbedded(font):
+            # pdfminer takes the standard fonts' metrics from Adobe's AFM files; pdfium from the
+            # font it substitutes (Helvetica's descent: 0.207 against 0.224 of the size)
+            from pdfminer.fontmetrics import FONT_METRICS
+
+            down = -abs(float(FONT_METRICS[full][0].get("Descent", 0.0))) / 1000.0  # type: ignore[arg-type]
+        hit = cache[key] = (_SUBSET_TAG_RE.sub("", full), down, tag)
     return hit
 
 
+def _program_tag(raw: Any, font: Any, name: str, programs: dict[tuple[str, int], str]) -> str:
+    """The subset tag in an embedded TrueType/OpenType font's PostScript name, or "" (cached per
+    document by name and program size: pages share fonts)."""
+    import ctypes
+
+    size = ctypes.c_size_t(0)
+    if not raw.FPDFFont_GetFontData(font, None, 0, ctypes.byref(size)) or not 12 <= size.value <= 20_000_000:
+        return ""
+    key = (name, int(size.value))
+    if key not in programs:
+        programs[key] = _read_program_tag(raw, font, int(size.value))
+    return programs[key]
+
+
+def _read_program_tag(raw: Any, font: Any, size: int) -> str:
+    import ctypes
+    import struct
+
+    got = ctypes.c_size_t(0)
+    data_buf = (ctypes.c_ubyte * size)()
+    if not raw.FPDFFont_GetFontData(font, data_buf, size, ctypes.byref(got)):
+        return ""
+    data = bytes(data_buf)
+    if data[:4] not in (b"\x00\x01\x00\x00", b"true", b"OTTO"):
+        return ""
+    try:
+        (tables,) = struct.unpack_from(">H", data, 4)
+        for i in range(tables):
+            tag, _, offset, _ = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+            if tag != b"name":
+                continue
+            _, count, strings = struct.unpack_from(">HHH", data, offset)
+            for j in range(count):
+                platform, _, _, name_id, length, at = struct.unpack_from(">HHHHHH", data, offset + 6 + 12 * j)
+                if name_id != 6:
+                    continue
+                start = offset + strings + at
+                raw_name = data[start : start + length]
+                text = raw_name.decode("utf-16-be" if platform in (0, 3) else "latin-1", "replace")
+                if _SUBSET_TAG_RE.match(text):
+                    return text[:6]
+            return ""
+    except struct.error:
+        return ""
+    return ""
+
+
 def _char_dict(
-    text: str, x0: float, x1: float, y0: float, y1: float, height: float, upright: bool, fontname: str
+    text: str, x0: float, x1: float, y0: float, y1: float, height: float, upright: bool, font: tuple[str, str]
 ) -> dict[str, Any]:
     top, bottom = height - y1, height - y0
     return {
@@ -546,7 +615,8 @@ def _char_dict(
         "doctop": top,
         "upright": upright,
         "size": bottom - top,
-        "fontname": fontname,
+        "fontname": font[0],
+        "fonttag": font[1],
     }
 
 
@@ -610,11 +680,46 @@ def _collect_objects(raw: Any, page: Any) -> _PageObjects:
     return found
 
 
+def _object_info(
+    raw: Any,
+    textpage: Any,
+    i: int,
+    objects: _PageObjects,
+    key: int,
+    fonts: dict[int, tuple[str, float, str]],
+    programs: dict[tuple[str, int], str],
+    widths: dict[tuple[int, float], dict[str, float]],
+    height: float,
+) -> tuple[Any, ...]:
+    """What the chars of one text object share: stream order, matrix, font size, font, descent,
+    orientation, the font's width table, and for unturned text the offsets giving top/bottom."""
+    import ctypes
+
+    obj = raw.FPDFText_GetTextObject(textpage, i)
+    fm = raw.FS_MATRIX()
+    raw.FPDFText_GetMatrix(textpage, i, fm)
+    m: _Matrix = (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f)
+    size = ctypes.c_float(0.0)
+    raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(size))
+    fs = float(size.value)
+    name, descent, tag = _font_of(raw, obj, fonts, programs)
+    order = objects.text.get(key, (len(objects.text), None, _IDENTITY))[0]
+    upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
+    font = raw.FPDFTextObj_GetFont(obj)
+    known = widths.setdefault((_address(font), fs), {})
+    plain = m[1] == 0 and m[2] == 0 and m[0] != 0
+    lo, hi = m[3] * descent * fs, m[3] * (descent * fs + fs)
+    top_off, bottom_off = height - max(lo, hi), height - min(lo, hi)
+    return order, m, fs, (name, tag), descent, upright, font, known, plain, top_off, bottom_off
+
+
 def _pdfium_chars(
-    raw: Any, textpage: Any, objects: _PageObjects, height: float, fonts: dict[int, tuple[str, float]]
+    raw: Any, textpage: Any, objects: _PageObjects, height: float, programs: dict[tuple[str, int], str]
 ) -> list[dict[str, Any]]:
     """pdfplumber-style char dicts, in content-stream order."""
     import ctypes
+
+    fonts: dict[int, tuple[str, float, str]] = {}  # per page: font handles do not outlive it
 
     n = raw.FPDFText_CountChars(textpage)
     text = ""
@@ -625,52 +730,62 @@ def _pdfium_chars(
     aligned = len(text) == n
     ox, oy = ctypes.c_double(), ctypes.c_double()
     box = raw.FS_RECTF()
-    fm = raw.FS_MATRIX()
     p_ox, p_oy, p_box = ctypes.byref(ox), ctypes.byref(oy), ctypes.byref(box)
     gw = ctypes.c_float()
     p_gw = ctypes.byref(gw)
     tl, tr, tb, tt = (ctypes.c_double() for _ in range(4))
     p_l, p_r, p_b, p_t = (ctypes.byref(v) for v in (tl, tr, tb, tt))
-    widths: dict[tuple[int, str, float], float] = {}
-    per_obj: dict[int, tuple[int, _Matrix, float, str, float, bool, Any]] = {}
-    keyed: list[tuple[int, int, dict[str, Any]]] = []
+    widths: dict[tuple[int, float], dict[str, float]] = {}
+    per_obj: dict[int, tuple[Any, ...]] = {}
+    out: list[dict[str, Any]] = []
+    orders: list[tuple[int, int]] = []
     last_at: tuple[int, float, float] | None = None
+    # an untyped twin of FPDFText_GetTextObject: it returns the object's address as an int, which
+    # is all most chars need (the typed call plus a cast costs four times as much)
+    object_at = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+        ctypes.cast(raw.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
+    )
+    page_handle = ctypes.cast(textpage, ctypes.c_void_p).value
+    get_origin, get_loose = raw.FPDFText_GetCharOrigin, raw.FPDFText_GetLooseCharBox
     for i in range(max(n, 0)):
-        obj = raw.FPDFText_GetTextObject(textpage, i)
-        if not obj:
+        key = object_at(page_handle, i)
+        if not key:
             continue  # a space or line break pdfium made up; pdfplumber has none
         ch = text[i] if aligned else chr(raw.FPDFText_GetUnicode(textpage, i))
         if ch in "\x02\ufffe":  # pdfium's marks for a line-end hyphen / a char without unicode
             ch = "-" if raw.FPDFText_GetUnicode(textpage, i) == 2 else ""
             if not ch:
                 continue
-        key = _address(obj)
         info = per_obj.get(key)
         if info is None:
-            raw.FPDFText_GetMatrix(textpage, i, fm)
-            m: _Matrix = (fm.a, fm.b, fm.c, fm.d, fm.e, fm.f)
-            fs = ctypes.c_float(0.0)
-            raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs))
-            name, descent = _font_of(raw, obj, fonts)
-            order = objects.text.get(key, (len(objects.text), None, _IDENTITY))[0]
-            upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
-            info = per_obj[key] = (order, m, float(fs.value), name, descent, upright, raw.FPDFTextObj_GetFont(obj))
-        order, m, fs, name, descent, upright, font = info
-        raw.FPDFText_GetCharOrigin(textpage, i, p_ox, p_oy)
-        raw.FPDFText_GetLooseCharBox(textpage, i, p_box)
+            info = per_obj[key] = _object_info(raw, textpage, i, objects, key, fonts, programs, widths, height)
+        order, m, fs, font, descent, upright, font_ptr, known, plain, top_off, bottom_off = info
+        get_origin(textpage, i, p_ox, p_oy)
+        get_loose(textpage, i, p_box)
         px, py = ox.value, oy.value
         # the advance: pdfium's loose box spans it, unless the glyph overhangs (italics, "f");
         # the font's width for the char is exact where it agrees with the box
-        loose = _reach(m, px, py, (box.left, box.right, box.bottom, box.top))
-        wkey = (_address(font), ch, fs)
-        width = widths.get(wkey)
+        a = m[0]
+        if plain:
+            scale = a if a > 0 else -a
+            loose = (box.right - px) / a if a > 0 else (px - box.left) / -a
+            if loose < 0.0:
+                loose = 0.0
+        else:
+            scale = math.hypot(a, m[1])
+            loose = _reach(m, px, py, (box.left, box.right, box.bottom, box.top))
+        width = known.get(ch)
         if width is None:
             width = -1.0
-            if font and len(ch) == 1 and ord(ch) < 0x10000 and raw.FPDFFont_GetGlyphWidth(font, ord(ch), fs, p_gw):
+            if (
+                font_ptr
+                and len(ch) == 1
+                and ord(ch) < 0x10000
+                and raw.FPDFFont_GetGlyphWidth(font_ptr, ord(ch), fs, p_gw)
+            ):
                 width = float(gw.value)
-            widths[wkey] = width
+            known[ch] = width
         adv = loose
-        scale = math.hypot(m[0], m[1])
         if width > 0 and (width - loose) * scale <= 0.01:
             if (loose - width) * scale <= 0.01:
                 adv = width
@@ -678,20 +793,39 @@ def _pdfium_chars(
                 raw.FPDFText_GetCharBox(textpage, i, p_l, p_r, p_b, p_t)
                 if _reach(m, px, py, (tl.value, tr.value, tb.value, tt.value)) >= loose - 0.01 / (scale or 1.0):
                     adv = width  # the glyph sticks out past its advance
-        if m[1] and abs(m[0]) < 1e-4 and abs(px - m[4]) < 1e-3:
+        if not plain and m[1] and abs(a) < 1e-4 and abs(px - m[4]) < 1e-3:
             # a turned label whose matrix has a rounding residue (a = 7.5e-08 for a 90 degree turn):
             # the residue moves each origin by less than a float's step, but pdfminer's doubles keep
             # it, and it decides the order of the stacked letters; restore it
-            px = m[4] + m[0] * (py - m[5]) / m[1]
+            px = m[4] + a * (py - m[5]) / m[1]
         here = (key, px, py)
-        if here == last_at and keyed:
+        if here == last_at and out:
             # one glyph, several chars (a "ti" ligature): pdfminer has one char spanning the glyph
             adv = loose
-            x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, adv)
-            keyed[-1][2]["x0"], keyed[-1][2]["x1"] = x0, x1
+            prev = out[-1]
+            prev["x0"], prev["x1"], _, _ = _char_box(m, fs, descent, px, py, adv)
         last_at = here
-        x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, adv)
-        keyed.append((order, i, _char_dict(ch, x0, x1, y0, y1, height, upright, name)))
+        if plain:
+            x0, x1 = (px, px + a * adv) if a > 0 else (px + a * adv, px)
+            top, bottom = top_off - py, bottom_off - py
+        else:
+            x0, x1, y0, y1 = _char_box(m, fs, descent, px, py, adv)
+            top, bottom = height - y1, height - y0
+        out.append(
+            {
+                "text": ch,
+                "x0": x0,
+                "x1": x1,
+                "top": top,
+                "bottom": bottom,
+                "doctop": top,
+                "upright": upright,
+                "size": bottom - top,
+                "fontname": font[0],
+                "fonttag": font[1],
+            }
+        )
+        orders.append((order, i))
     # pdfium drops text objects of zero width (a lone space shown with its own Tj); pdfminer keeps
     # them, and that space is what separates two words set closer than the 3pt word tolerance.
     for key, (order, obj, outer) in objects.text.items():
@@ -705,12 +839,15 @@ def _pdfium_chars(
         m = _mul(_obj_matrix(raw, obj), outer)
         fs = ctypes.c_float(0.0)
         raw.FPDFTextObj_GetFontSize(obj, ctypes.byref(fs))
-        name, descent = _font_of(raw, obj, fonts)
+        name, descent, tag = _font_of(raw, obj, fonts, programs)
         upright = 0 < m[0] * m[3] and m[1] * m[2] <= 0
         x0, x1, y0, y1 = _char_box(m, float(fs.value), descent, m[4], m[5], 0.0)
-        keyed.append((order, -1, _char_dict(" ", x0, x1, y0, y1, height, upright, name)))
-    keyed.sort(key=lambda t: (t[0], t[1]))
-    return [c for _, _, c in keyed]
+        out.append(_char_dict(" ", x0, x1, y0, y1, height, upright, (name, tag)))
+        orders.append((order, -1))
+    if any(a > b for a, b in zip(orders, orders[1:], strict=False)):
+        ranked = sorted(range(len(out)), key=orders.__getitem__)
+        out = [out[k] for k in ranked]
+    return out
 
 
 def _words_from_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -721,12 +858,9 @@ def _words_from_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     Only upright words are returned (the caller drops the others anyway).
     """
     words: list[dict[str, Any]] = []
-    for (upright, _size, _font), run in itertools.groupby(
-        chars, key=lambda c: (c["upright"], round(c["size"], 3), c["fontname"])
-    ):
-        if not upright:
+    for group in _runs(chars):
+        if not group[0]["upright"]:
             continue
-        group = list(run)
         cluster_of: dict[float, int] = {}
         last: float | None = None
         cid = -1
@@ -755,6 +889,29 @@ def _words_from_chars(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if current:
                 words.append(_merge_chars(current))
     return words
+
+
+def _runs(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive chars of one orientation, size and full font name (as pdfminer splits them).
+
+    Where pdfium dropped a simple font's subset tag and the font program does not carry it, the
+    tag stands in as the font's handle ("#<address>"): a different subset of the face, as pdfminer
+    would see it. Except in Word's PDFs, which tag every subset "ABCDEE+" and pair a simple and a
+    CID font of one face: where the page's fonts show that tag, a hidden tag is taken to be it.
+    """
+    shared = "ABCDEE" if any(c["fonttag"] == "ABCDEE" for c in chars) else None
+    runs: list[list[dict[str, Any]]] = []
+    key: tuple[bool, float, str, str] | None = None
+    for c in chars:
+        tag = c["fonttag"]
+        if shared is not None and tag.startswith("#"):
+            tag = shared
+        here = (c["upright"], round(c["size"], 3), c["fontname"], tag)
+        if here != key:
+            runs.append([])
+            key = here
+        runs[-1].append(c)
+    return runs
 
 
 def _merge_chars(chars: list[dict[str, Any]]) -> dict[str, Any]:
@@ -888,10 +1045,37 @@ class _TablePage:
     def find_tables(self) -> list[Any]:
         from pdfplumber.table import TableFinder
 
-        return list(TableFinder(self).tables)
+        tables = list(TableFinder(self).tables)  # type: ignore[arg-type]  # duck-typed page
+        for table in tables:
+            # Table.extract tests every char of its page against every row; hand it only the
+            # chars inside the table (the others can never fall in a cell)
+            x0, top, x1, bottom = table.bbox
+            inside = [
+                c
+                for c in self.chars
+                if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+            ]
+            table.page = _TablePage(inside, [], self.bbox)  # type: ignore[assignment]
+        return tables
 
 
-def _read_pdfium_page(doc: Any, index: int, fonts: dict[int, tuple[str, float]]) -> _PageData | None:
+def _media_box(raw: Any, page: Any) -> tuple[float, float, float, float] | None:
+    """The page's MediaBox (pdfplumber's page box), or None where pdfium cannot tell it apart."""
+    import ctypes
+
+    vals = [ctypes.c_float() for _ in range(4)]
+    if raw.FPDFPage_GetMediaBox(page.raw, *(ctypes.byref(v) for v in vals)):
+        left, bottom, right, top = (float(v.value) for v in vals)
+        return min(left, right), min(bottom, top), abs(right - left), abs(top - bottom)
+    # inherited from the page tree: pdfium's bounding box is MediaBox cut by any CropBox
+    if raw.FPDFPage_GetCropBox(page.raw, *(ctypes.byref(v) for v in vals)):
+        return None  # a CropBox of its own but an inherited MediaBox: the MediaBox is unknown
+    bbox = page.get_bbox()
+    left, bottom, right, top = (float(v) for v in bbox)
+    return left, bottom, right - left, top - bottom
+
+
+def _read_pdfium_page(doc: Any, index: int, programs: dict[tuple[str, int], str]) -> _PageData | None:
     """A page read with pdfium, or ``None`` where pdfplumber must read it instead."""
     import pypdfium2.raw as raw
 
@@ -899,14 +1083,14 @@ def _read_pdfium_page(doc: Any, index: int, fonts: dict[int, tuple[str, float]])
     try:
         if page.get_rotation() % 360:
             return None  # pdfminer turns rotated pages; keep its coordinates there
-        box = tuple(round(float(v), 3) for v in page.get_mediabox())
-        if box[:2] != (0.0, 0.0) or tuple(round(float(v), 3) for v in page.get_cropbox()) != box:
-            return None  # offset or cropped page boxes: pdfplumber's bbox handling applies
-        width, height = float(box[2]), float(box[3])
+        box = _media_box(raw, page)
+        if box is None or abs(box[0]) > 1e-3 or abs(box[1]) > 1e-3:
+            return None  # an unknown or offset MediaBox: keep pdfplumber's coordinates
+        width, height = box[2], box[3]
         textpage = page.get_textpage()
         try:
             objects = _collect_objects(raw, page.raw)
-            chars = _pdfium_chars(raw, textpage.raw, objects, height, fonts)
+            chars = _pdfium_chars(raw, textpage.raw, objects, height, programs)
         finally:
             textpage.close()
         shapes = _pdfium_shapes(raw, objects, height)

@@ -526,3 +526,137 @@ def test_wrapped_number_is_not_a_list_item(tmp_path: Path) -> None:
     assert got.blocks == [
         Block("paragraph", "Attempts fell (odds ratio 0.45, p=0.014 and 0.5, 0.27-91) after the programme.", 1)
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# the pdfium reader against the pdfplumber reference reader
+# --------------------------------------------------------------------------------------------
+
+
+def _both_readers(path: Path) -> list[tuple[object, object]]:
+    """(pdfplumber page data, pdfium page data) for every page of ``path``."""
+    import pdfplumber
+    import pypdfium2
+
+    from dedup import extract as ex
+
+    doc = pypdfium2.PdfDocument(str(path))
+    programs: dict[tuple[str, int], str] = {}
+    try:
+        fast = [ex._read_pdfium_page(doc, i, programs) for i in range(len(doc))]
+    finally:
+        doc.close()
+    with pdfplumber.open(str(path)) as pdf:
+        slow = [ex._read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+    return list(zip(slow, fast, strict=True))
+
+
+def _same_page(slow: object, fast: object, tol: float = 0.05) -> None:
+    from dedup import extract as ex
+
+    assert isinstance(slow, ex._PageData) and isinstance(fast, ex._PageData)
+
+    # the same words in the same places; their order in the list may differ where pdfminer splits
+    # a run of chars at a size that differs only in its last bits (chart labels)
+    def placed(words: list[ex._Word]) -> list[ex._Word]:
+        return sorted(words, key=lambda w: (round(w.top), round(w.x0), w.text))
+
+    assert [w.text for w in placed(fast.words)] == [w.text for w in placed(slow.words)]
+    for a, b in zip(placed(slow.words), placed(fast.words), strict=True):
+        assert (a.bold, a.symbol) == (b.bold, b.symbol), a.text
+        for name in ("x0", "x1", "top", "bottom", "size"):
+            assert abs(getattr(a, name) - getattr(b, name)) <= tol, (a.text, name, getattr(a, name), getattr(b, name))
+    assert [t.rows for t in fast.tables] == [t.rows for t in slow.tables]
+
+
+def test_pdfium_reader_matches_pdfplumber_reader(tmp_path: Path) -> None:
+    def draw(pdf: FPDF, n: int) -> None:
+        pdf.set_font("helvetica", style="B", size=16)
+        pdf.text(50, 60, "Crisis care")
+        y = _lines(pdf, 50, 90, LOREM[:2])
+        pdf.text(60, y, "-")
+        _lines(pdf, 72, y, ["reduce waiting times."])
+        pdf.circle(x=62, y=y + 14 - 3, radius=1.8, style="F")  # a drawn bullet
+        _lines(pdf, 72, y + 14, ["train frontline staff."])
+        pdf.set_font("helvetica", size=11)
+        pdf.text(50, y + 40, "Rates rose every year")
+        pdf.set_font("helvetica", size=7)
+        pdf.text(167.4, y + 36, "3")  # a raised footnote number
+        pdf.set_xy(50, y + 60)
+        pdf.set_font("times", size=10)
+        with pdf.table(width=300, col_widths=(200, 100)) as table:
+            for row in (("District", "Rate"), ("Adur", "212.4"), ("Arun", "198.0")):
+                cells = table.row()
+                for cell in row:
+                    cells.cell(cell)
+        _lines(pdf, 50, 400, LOREM[2:3] * 3)
+        _lines(pdf, 320, 400, LOREM[:1] * 3)
+
+    pairs = _both_readers(_pdf(tmp_path / "mixed.pdf", draw, pages=2))
+    for slow, fast in pairs:
+        _same_page(slow, fast, tol=0.01)
+    first = pairs[0][1]
+    assert first is not None and first.tables and "•" in [w.text for w in first.words]
+
+
+def test_space_drawn_on_its_own_still_separates_words(tmp_path: Path) -> None:
+    # pdfium leaves out a text object holding only a space (it has no width), but pdfminer keeps
+    # it, and it is the only thing splitting two words set closer than the 3pt word tolerance
+    def draw(pdf: FPDF, n: int) -> None:
+        width = pdf.get_string_width("pass")
+        pdf.text(50, 100, "pass")
+        pdf.text(50 + width, 100, " ")
+        pdf.text(50 + width + 1.5, 100, "them on")
+
+    path = _pdf(tmp_path / "space.pdf", draw)
+    (slow, fast), *_ = _both_readers(path)
+    _same_page(slow, fast)
+    assert [b.text for b in extract(path).blocks] == ["pass them on"]
+
+
+def test_rotated_page_is_read_by_pdfplumber(tmp_path: Path) -> None:
+    import pdfplumber
+    import pypdfium2
+
+    from dedup import extract as ex
+
+    path = _pdf(tmp_path / "upright.pdf", lambda pdf, n: _lines(pdf, 50, 100, LOREM[:1]))
+    doc = pypdfium2.PdfDocument(str(path))
+    doc[0].set_rotation(180)
+    turned = tmp_path / "turned.pdf"
+    doc.save(str(turned))
+    doc.close()
+    doc = pypdfium2.PdfDocument(str(turned))
+    try:
+        assert ex._read_pdfium_page(doc, 0, {}) is None  # pdfium steps aside...
+    finally:
+        doc.close()
+    with pdfplumber.open(str(turned)) as pdf:
+        reference = ex._pdf_blocks([ex._read_page(pdf.pages[0], 1)])
+    assert reference and extract(turned).blocks == reference  # ...and pdfplumber reads the page
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("2017_WSCC_suicide-prevention-strategy-2017-2020.pdf", 9, 17),  # tables, footnotes
+        ("2019_WSHWB_joint-health-wellbeing-strategy-2019-2024.pdf", 5, 8),  # columns, drawn bullets
+        ("2014_WSCC-Figure8_dual-diagnosis-needs-assessment.pdf", 72, 74),  # turned chart labels
+    ],
+)
+def test_real_pages_pdfium_reader_matches_pdfplumber_reader(name: str, first: int, last: int, tmp_path: Path) -> None:
+    import pypdfium2
+
+    path = WS / name
+    if not path.is_file():
+        pytest.skip(f"real corpus file {path} not available (set DEDUP_SHARED to the shared folder)")
+    source = pypdfium2.PdfDocument(str(path))
+    part = pypdfium2.PdfDocument.new()
+    part.import_pages(source, list(range(first - 1, last)))
+    out = tmp_path / name
+    part.save(str(out))
+    part.close()
+    source.close()
+    for slow, fast in _both_readers(out):
+        _same_page(slow, fast)
