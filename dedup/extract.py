@@ -82,6 +82,8 @@ def extract(path: Path) -> Extracted:
         result = _extract_html(path)
     else:
         text = _read_text(path)
+        if suffix in (".md", ".markdown"):
+            text = strip_markdown(text)
         result = Extracted(blocks_from_text(text), 1, {})
     if not result.blocks:
         raise InputError(str(path), "no text found in the file; check that it is the right document")
@@ -177,6 +179,25 @@ def _title_like(text: str) -> bool:
         return False
     first = text.lstrip("\"'“‘(")[:1]
     return bool(first) and (first.isupper() or first.isdigit())
+
+
+_MD_QUOTE = re.compile(r"^(?:\s*>\s?)+")
+_MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?![\w*])")
+_MD_CODE = re.compile(r"`([^`]*)`")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown's inline markup removed line by line (block quotes, emphasis, code, links and images
+    keep their text); headings, list markers and tables are left for :func:`blocks_from_text`."""
+    out = []
+    for line in text.split("\n"):
+        line = _MD_QUOTE.sub("", line)
+        line = _MD_IMAGE_OR_LINK.sub(r"\1", line)
+        line = _MD_CODE.sub(r"\1", line)
+        line = _MD_EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def blocks_from_text(text: str, page: int = 1) -> list[Block]:

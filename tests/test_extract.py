@@ -660,3 +660,18 @@ def test_real_pages_pdfium_reader_matches_pdfplumber_reader(name: str, first: in
     source.close()
     for slow, fast in _both_readers(out):
         _same_page(slow, fast)
+
+
+def test_markdown_inline_markup_is_removed_but_structure_kept(tmp_path: Path) -> None:
+    f = tmp_path / "draft.md"
+    f.write_text(
+        "# The *draft* plan\n\n> **Consultation draft.** Comments by [email](mailto:x@y.z).\n\n"
+        "* **Provide** 24/7 crisis support.\n* Keep `snake_case` and 2*3*4 as they are.\n"
+    )
+    blocks = extract(f).blocks
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("heading", "The draft plan"),
+        ("paragraph", "Consultation draft. Comments by email."),
+        ("item", "Provide 24/7 crisis support."),
+        ("item", "Keep snake_case and 2*3*4 as they are."),
+    ]
