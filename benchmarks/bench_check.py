@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import shared_dir  # noqa: E402
@@ -59,7 +61,7 @@ def main() -> None:
             texts = [p.text for p in parsed.passages]
             b0 = time.perf_counter()
             q = embedder.model.encode(texts, convert_to_tensor=True, normalize_embeddings=True)
-            util.semantic_search(q, torch.from_numpy(vectors), top_k=20)
+            util.semantic_search(q, torch.from_numpy(np.array(vectors)), top_k=20)
             b1 = time.perf_counter()
     pages = parsed.page_count
     print(
