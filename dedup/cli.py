@@ -548,6 +548,10 @@ def _recurring_tables(clusters: list[Any]) -> list[Table]:
 
 AllOpt = Annotated[bool, typer.Option("--all", help="Cluster every passage, not only recommendations.")]
 OrgFilter = Annotated[str | None, typer.Option("--org", help="Only clusters this organisation takes part in.")]
+LabelOpt = Annotated[
+    str | None,
+    typer.Option("--label", help="Only clusters with this label: recurring, or duplicated-effort."),
+]
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of these years, e.g. 2015-2020.")]
 MinDocsOpt = Annotated[
     int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
@@ -573,10 +577,13 @@ def _run_recurring(
     fmt: Format,
     out: Path | None,
     threshold: float | None = None,
+    label: str | None = None,
 ) -> None:
     from dedup.output import cluster_json
     from dedup.recurring import find_recurring
 
+    if label is not None and label not in ("recurring", "duplicated-effort"):
+        raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
     if min_documents < 2:
         raise fail("--min-documents must be at least 2: a recommendation recurs in two documents or more")
     with progress_bar("clustering passages") as (advance, total):
@@ -591,6 +598,8 @@ def _run_recurring(
             threshold=threshold,
         )
         advance(1)
+    if label is not None:
+        clusters = [c for c in clusters if label in c.labels]
     shown = clusters[:limit] if limit else clusters
     emit({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), fmt, out, out_console)
     if limit and len(clusters) > limit:
@@ -603,6 +612,7 @@ def _run_recurring(
 def recurring(
     all_: AllOpt = False,
     org: OrgFilter = None,
+    label: LabelOpt = None,
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
@@ -618,7 +628,7 @@ def recurring(
     """
     with open_store() as store:
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
 
 
 @app.command()
@@ -627,6 +637,7 @@ def scan(
     manifest: Annotated[Path | None, typer.Option(help="CSV with file,title,organisation,year.")] = None,
     all_: AllOpt = False,
     org: OrgFilter = None,
+    label: LabelOpt = None,
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
@@ -649,7 +660,7 @@ def scan(
             report = run_ingest(store, folder, manifest=manifest, on_result=on_result, on_total=total)
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold)
+        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
     if report.failed:
         note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)

@@ -306,3 +306,11 @@ def test_index_updates_without_reembedding_and_follows_removals(tmp_path: Path) 
     runner.invoke(app, ["--store", str(store), "-q", "remove", "a"])
     with Store(store) as s:
         assert load_faiss(s, 256).ntotal == 1
+
+
+def test_recurring_filters_by_label(scanned: Path) -> None:
+    code, out, err = run(scanned, "recurring", "--label", "duplicated-effort", "--format", "json")
+    assert code == 0, err
+    assert all("duplicated-effort" in c["labels"] for c in json.loads(out)["clusters"])
+    code, _, err = run(scanned, "recurring", "--label", "nonsense")
+    assert code == 1 and "--label" in err
