@@ -141,6 +141,20 @@ def ensure_indexed(store: Store, model: str | None) -> Embedder:
 # --- corpus commands --------------------------------------------------------------------------------
 
 
+def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> Any:
+    """Ingest with a progress bar, each failed file reported on its own line as it happens."""
+    from dedup.ingest import ingest as run_ingest
+
+    with progress_bar("ingesting") as (advance, total):
+
+        def on_result(r: Any) -> None:
+            advance(1)
+            if r.status == "failed":
+                err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
+
+        return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (searched recursively).")],
@@ -165,18 +179,11 @@ def ingest(
     Unchanged files are skipped; a changed file replaces its earlier version. Exit code 1 if any file failed.
     """
     from dedup.ingest import Metadata, TableColumns
-    from dedup.ingest import ingest as run_ingest
 
     if title and len(paths) > 1:
         raise fail("--title names one document: give a single file with it")
-    with open_store(create=True) as store, progress_bar("ingesting") as (advance, total):
-
-        def on_result(r: Any) -> None:
-            advance(1)
-            if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
-
-        report = run_ingest(
+    with open_store(create=True) as store:
+        report = _ingest_with_progress(
             store,
             paths,
             manifest=manifest,
@@ -184,8 +191,6 @@ def ingest(
             columns=TableColumns(
                 text=text_column, id=id_column, org=org_column, year=year_column, date=date_column, title=title_column
             ),
-            on_result=on_result,
-            on_total=total,
         )
     table = Table(
         "Ingested",
@@ -647,17 +652,8 @@ def scan(
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
-    from dedup.ingest import ingest as run_ingest
-
     with open_store(create=True) as store:
-        with progress_bar("ingesting") as (advance, total):
-
-            def on_result(r: Any) -> None:
-                advance(1)
-                if r.status == "failed":
-                    err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
-
-            report = run_ingest(store, folder, manifest=manifest, on_result=on_result, on_total=total)
+        report = _ingest_with_progress(store, folder, manifest=manifest)
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
         embedder = ensure_indexed(store, model)
         _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,6 +255,17 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: committed at the end, rolled back on any error (or a kill)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     @property
     def index_path(self) -> Path:
         """Where the FAISS index of this store lives: beside the database, named with the store's own
@@ -274,14 +286,9 @@ class Store:
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path} was made by a newer dedup (schema {version}); upgrade dedup to open it")
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self.transaction():
                 migration(self.db)
                 self.db.execute(f"PRAGMA user_version = {number}")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
 
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -374,8 +381,7 @@ class Store:
     def add_document(self, doc: NewDocument) -> str:
         """Write a document with its pages and passages in one transaction, replacing any earlier
         version from the same source. Returns the document id."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             old = self.db.execute("SELECT id FROM documents WHERE source = ?", (doc.source,)).fetchone()
             if old is not None:
                 self.db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
@@ -405,10 +411,6 @@ class Store:
                     for i, p in enumerate(doc.passages)
                 ],
             )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return doc.id
 
     def update_metadata(self, doc_id: str, title: str | None, organisation: str | None, year: int | None) -> None:
@@ -419,13 +421,8 @@ class Store:
 
     def remove_document(self, ref: str) -> Document:
         doc = self.document(ref)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
         return doc
 
     def _doc(self, row: sqlite3.Row) -> Document:
@@ -544,16 +541,11 @@ class Store:
 
     def put_embeddings(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.transaction():
             self.db.executemany(
                 "INSERT OR REPLACE INTO embeddings(model, text_hash, vector) VALUES (?, ?, ?)",
                 [(model, h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)],
             )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def embedded_models(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT model FROM embeddings")]
