@@ -314,3 +314,18 @@ def test_recurring_filters_by_label(scanned: Path) -> None:
     assert all("duplicated-effort" in c["labels"] for c in json.loads(out)["clusters"])
     code, _, err = run(scanned, "recurring", "--label", "nonsense")
     assert code == 1 and "--label" in err
+
+
+def test_check_add_also_stores_the_draft(tmp_path: Path) -> None:
+    store = tmp_path / "add.db"
+    plan = tmp_path / "plan_2020.txt"
+    plan.write_text("We will open a crisis café in every town.")
+    draft = tmp_path / "draft_2026.md"
+    draft.write_text("- We will open a crisis café in every town.\n- We will train every GP in suicide prevention.\n")
+    assert runner.invoke(app, ["--store", str(store), "-q", "ingest", str(plan)]).exit_code == 0
+    result = runner.invoke(app, ["--store", str(store), "-q", "check", str(draft), "--add", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    statuses = [p["status"] for p in json.loads(result.stdout)["passages"]]
+    assert statuses == ["repeat", "new"]
+    docs = runner.invoke(app, ["--store", str(store), "-q", "docs", "-f", "json"]).stdout
+    assert {d["id"] for d in json.loads(docs)["documents"]} == {"plan_2020", "draft_2026"}
