@@ -384,6 +384,12 @@ def links(
         note(f"showing {limit} of {len(found)} links; --limit 0 shows all")
 
 
+def _verdict_label(v: Any) -> str:
+    if v.type is not None:
+        return str(v.type)
+    return "no match (opposite directions)" if v.opposed else "no match"
+
+
 def _read_side(value: str) -> tuple[list[str], str]:
     """Passages of a compare argument: a file's passages, or the text itself as one passage."""
     path = Path(value)
@@ -439,7 +445,7 @@ def compare(
             "Pairs",
             ["id", "score", "type", "cosine", "lexical", "opposed"],
             [
-                [r["id"], v.score, v.type or "-", v.cosine, v.lexical, "yes" if v.opposed else ""]
+                [r["id"], v.score, _verdict_label(v), v.cosine, v.lexical, "yes" if v.opposed else ""]
                 for r, v in zip(rows, judged, strict=True)
             ],
         )
@@ -466,7 +472,7 @@ def compare(
         table = Table(
             "Comparison",
             ["score", "type", "cosine", "lexical", "opposed"],
-            [[v.score, v.type or "-", v.cosine, v.lexical, "yes" if v.opposed else ""]],
+            [[v.score, _verdict_label(v), v.cosine, v.lexical, "yes" if v.opposed else ""]],
         )
         emit(data, [table], fmt, out, out_console)
         return
