@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -71,6 +72,33 @@ def main_options(
 ) -> None:
     state.store_path = store
     state.quiet = quiet
+
+
+def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command whose DedupErrors, wherever raised, become one red line and exit code 1."""
+
+    def register(fn: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> None:
+            try:
+                fn(*args, **kwargs)
+            except DedupError as exc:
+                raise fail(str(exc)) from None
+
+        app.command()(run)
+        return fn
+
+    return register
+
+
+def check_output(fmt: Format, out: Path | None) -> None:
+    """Refuse an output that cannot be written before doing any work (xlsx without --out, a folder)."""
+    from dedup.output import resolve_format
+
+    try:
+        resolve_format(fmt, out)
+    except DedupError as exc:
+        raise fail(str(exc)) from None
 
 
 def fail(message: str) -> typer.Exit:
@@ -155,7 +183,7 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
         return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
 
 
-@app.command()
+@command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (searched recursively).")],
     manifest: Annotated[
@@ -202,12 +230,13 @@ def ingest(
     counts = ", ".join(
         f"{report.count(s)} {s}" for s in ("added", "replaced", "updated", "unchanged", "failed") if report.count(s)
     )
-    note(f"{len(report.results)} files: {counts or 'nothing to do'}")
+    n = len(report.results)
+    note(f"{n} file{'s' if n != 1 else ''}: {counts or 'nothing to do'}")
     if report.failed:
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the documents in the store with their metadata, passage counts, and what metadata is missing."""
     from dedup.output import document_json
@@ -229,12 +258,12 @@ def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     incomplete = sum(1 for d in data if d["missing"])
     if incomplete:
         note(
-            f"{incomplete} documents lack metadata: add them to a manifest.csv (file,title,organisation,year) "
+            f"{incomplete} document{'s lack' if incomplete != 1 else ' lacks'} metadata: add them to a manifest.csv (file,title,organisation,year) "
             "and ingest again, or use --org/--year/--title"
         )
 
 
-@app.command()
+@command()
 def remove(
     doc: Annotated[list[str], typer.Argument(help="Document ids (see `dedup docs`), paths or file names.")],
 ) -> None:
@@ -251,17 +280,28 @@ def remove(
                 _sync_faiss(store, model, int(store.get_meta("dim") or 0))
 
 
-@app.command()
+@command()
 def alias(
     name: Annotated[str | None, typer.Argument(help="A variant spelling, e.g. NHSE.")] = None,
     canonical: Annotated[str | None, typer.Argument(help="The organisation's canonical name.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the alias NAME (your own, not a built-in).")] = False,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Show organisation aliases, or add one: `dedup alias "NHSE" "NHS England"`."""
-    with open_store(create=True) as store:
+    if name is not None and not name.strip():
+        raise fail('the alias is empty; give the variant spelling, e.g. dedup alias NHSE "NHS England"')
+    if remove:
+        if name is None or canonical is not None:
+            raise fail("give just the alias to remove: dedup alias --remove ALIAS")
+        with open_store() as store:
+            if not store.remove_alias(name):
+                raise fail(f"'{name}' is not one of your aliases; `dedup alias` lists them")
+        note(f"'{name}' is no longer an alias")
+        return
+    with open_store(create=name is not None) as store:
         if name is not None:
-            if canonical is None:
+            if canonical is None or not canonical.strip():
                 raise fail("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
             store.add_alias(name, canonical)
             note(f"'{name}' now counts as '{canonical}'")
@@ -276,7 +316,7 @@ def alias(
     )
 
 
-@app.command()
+@command()
 def index(
     model: ModelOpt = None,
     reindex: Annotated[bool, typer.Option("--reindex", help="Drop all vectors and embed everything again.")] = False,
@@ -286,7 +326,7 @@ def index(
     from dedup.index import reindex as run_reindex
 
     with open_store() as store:
-        embedder = load_model(store, model) if not reindex else _fresh_model(model)
+        embedder = load_model(store, model)
         with progress_bar("embedding passages") as (advance, total):
             run = run_reindex if reindex else ensure_index
             stats = run(store, embedder, progress=advance, on_total=total)
@@ -307,7 +347,7 @@ def _where(p: Any) -> str:
     return f"{d.id} ({org}, {d.year or '?'}) p.{p.page}"
 
 
-@app.command()
+@command()
 def links(
     min_score: Annotated[float, typer.Option("--min-score", help="Only links scoring at least this (0-1).")] = 0.0,
     link_type: Annotated[
@@ -326,12 +366,13 @@ def links(
         bool,
         typer.Option("--documents", help="Summarise by document pair: which document repeats which, and how much."),
     ] = False,
-    limit: Annotated[int, typer.Option(help="Show at most this many rows (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option(min=0, help="Show at most this many rows (0 = all).")] = 50,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Cross-document links: passages that say the same thing, with a score and a type."""
+    check_output(fmt, out)
     from dedup.links import document_overlaps, find_links
     from dedup.models import LINK_TYPES
     from dedup.output import document_json, link_json
@@ -376,7 +417,7 @@ def links(
     shown_links = found[:limit] if limit else found
     table = Table(
         "Links",
-        ["score", "type", "earlier", "text", "later", "text "],
+        ["score", "type", "earlier", "earlier text", "later", "later text"],
         [[lk.score, lk.type, _where(lk.a), _short(lk.a.text), _where(lk.b), _short(lk.b.text)] for lk in shown_links],
     )
     emit({"links": [link_json(lk) for lk in shown_links]}, [table], fmt, out, out_console)
@@ -392,15 +433,20 @@ def _verdict_label(v: Any) -> str:
 
 def _read_side(value: str) -> tuple[list[str], str]:
     """Passages of a compare argument: a file's passages, or the text itself as one passage."""
-    path = Path(value)
-    if len(value) < 1024 and path.suffix and path.exists():
-        from dedup.ingest import parse_file
+    from dedup.ingest import DOCUMENT_SUFFIXES, parse_file
 
+    if not value.strip():
+        raise DedupError("an empty text cannot be compared; give some text or a file")
+    path = Path(value)
+    looks_like_file = len(value) < 1024 and "\n" not in value and path.suffix.lower() in DOCUMENT_SUFFIXES
+    if looks_like_file and not path.exists():
+        raise DedupError(f"{value}: no such file; check the path (or quote a sentence to compare it as text)")
+    if len(value) < 1024 and path.suffix and path.is_file():
         return [p.text for p in parse_file(path).passages], path.name
     return [value], "text"
 
 
-@app.command()
+@command()
 def compare(
     a: Annotated[str | None, typer.Argument(help="A text, or a file (PDF, DOCX, HTML, TXT, MD).")] = None,
     b: Annotated[str | None, typer.Argument(help="Another text or file.")] = None,
@@ -511,6 +557,8 @@ def _parse_years(years: str | None) -> tuple[int | None, int | None]:
     hi = (
         int(m.group(2)) if m.group(2) else (lo if "-" not in years and ".." not in years and ":" not in years else None)
     )
+    if lo is not None and hi is not None and lo > hi:
+        raise fail(f"--years {years}: the first year comes after the last; write {hi}-{lo}")
     return lo, hi
 
 
@@ -590,9 +638,13 @@ def _run_recurring(
     threshold: float | None = None,
     label: str | None = None,
 ) -> None:
+    import math
+
     from dedup.output import cluster_json
     from dedup.recurring import find_recurring
 
+    if threshold is not None and not math.isfinite(threshold):
+        raise fail("--threshold must be a finite number, e.g. 1.75")
     if label is not None and label not in ("recurring", "duplicated-effort"):
         raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
     if min_documents < 2:
@@ -616,10 +668,13 @@ def _run_recurring(
     if limit and len(clusters) > limit:
         note(f"showing {limit} of {len(clusters)} clusters; --limit 0 shows all")
     elif not clusters:
-        note("no recommendation recurs across documents" + ("" if all_ else " (--all looks at every passage)"))
+        if org or years or label or min_documents > 2:
+            note("no cluster matches the filters (--org, --years, --label, --min-documents); try fewer")
+        else:
+            note("no recommendation recurs across documents" + ("" if all_ else " (--all looks at every passage)"))
 
 
-@app.command()
+@command()
 def recurring(
     all_: AllOpt = False,
     org: OrgFilter = None,
@@ -627,7 +682,7 @@ def recurring(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
+    limit: Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")] = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -637,12 +692,13 @@ def recurring(
     Labels: `recurring` (repeated over time), `duplicated-effort` (two or more organisations in
     overlapping years); scope tells repetition within one organisation from repetition across them.
     """
+    check_output(fmt, out)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
 
 
-@app.command()
+@command()
 def scan(
     folder: Annotated[list[Path], typer.Argument(help="Folders or files of documents.")],
     manifest: Annotated[Path | None, typer.Option(help="CSV with file,title,organisation,year.")] = None,
@@ -652,12 +708,13 @@ def scan(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many clusters (0 = all).")] = 30,
+    limit: Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")] = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
+    check_output(fmt, out)
     with open_store(create=True) as store:
         report = _ingest_with_progress(store, folder, manifest=manifest)
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
@@ -668,7 +725,7 @@ def scan(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def check(
     draft: Annotated[Path, typer.Argument(help="The draft: PDF, DOCX, HTML, TXT or MD.")],
     add: Annotated[bool, typer.Option("--add", help="Also add the draft to the corpus afterwards.")] = False,
@@ -683,6 +740,7 @@ def check(
 
     The draft is not added to the corpus unless --add is given.
     """
+    check_output(fmt, out)
     from datetime import datetime
 
     from dedup.draft import check_draft
@@ -748,12 +806,13 @@ def check(
             fmt,
             out,
             out_console,
+            csv_table=1,
         )
         if html is not None:
             from dedup.report import render_check_report
 
             data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
-            render_check_report(data, html)
+            render_check_report(_shareable(data), html)
             note(f"wrote {html}")
         if add:
             from dedup.ingest import ingest as run_ingest
@@ -761,6 +820,22 @@ def check(
             run_ingest(store, [draft])
             ensure_indexed(store, model)
             note(f"added {draft.name} to the corpus")
+
+
+def _shareable(obj: Any) -> Any:
+    """A copy of report data fit to share: local file paths cut to their file names (a report sent
+    to colleagues should not reveal the sender's folders); web addresses are kept."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in ("source", "store") and isinstance(v, str) and not v.startswith(("http://", "https://")):
+                out[k] = Path(v.split("#")[0]).name + ("#" + v.split("#", 1)[1] if "#" in v else "")
+            else:
+                out[k] = _shareable(v)
+        return out
+    if isinstance(obj, list):
+        return [_shareable(v) for v in obj]
+    return obj
 
 
 def _org_matrix(found: list[Any]) -> dict[str, Any]:
@@ -776,12 +851,12 @@ def _org_matrix(found: list[Any]) -> dict[str, Any]:
     return {"organisations": orgs, "counts": [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs]}
 
 
-@app.command()
+@command()
 def report(
     html: Annotated[Path, typer.Option("--html", help="Write a self-contained HTML report to this file.")],
     all_: AllOpt = False,
     min_documents: MinDocsOpt = 2,
-    limit: Annotated[int, typer.Option(help="At most this many clusters in the report (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many clusters in the report (0 = all).")] = 50,
     model: ModelOpt = None,
 ) -> None:
     """A report to share: the corpus at a glance, recurring recommendations with evidence and timelines,
@@ -819,15 +894,8 @@ def report(
                 for o in document_overlaps(found, documents)[:100]
             ],
         }
-    render_corpus_report(data, html)
+    render_corpus_report(_shareable(data), html)
     note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
-
-
-def _fresh_model(model: str | None) -> Embedder:
-    from dedup.embed import load_embedder
-
-    note("[dim]loading the embedding model…[/dim]")
-    return load_embedder(model or os.environ.get("DEDUP_MODEL"))
 
 
 def main() -> None:

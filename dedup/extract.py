@@ -170,12 +170,18 @@ _SETEXT_RE = re.compile(r"^\s*(=+|-+)\s*$")
 _MD_TABLE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
+_TRAILING_MARKS = re.compile(r"(?:\s*(?:\[\w{1,4}\]|\(\d{1,3}\)|[\d¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]+|[^\w\s.,;:!?]+))+$")
+
+
 def _title_like(text: str) -> bool:
     """Short, capitalised, no sentence punctuation at the end: looks like a heading."""
     words = text.split()
     if not words or len(words) > 12 or len(text) > 90:
         return False
-    if text[-1] in ".,;:!" or not any(c.isalpha() for c in text):
+    # A sentence ends in punctuation, perhaps before a footnote mark, a closing quote or a symbol
+    # ("... every quarter. [1]", '... of all ages."', "... waiting times. 🚀").
+    core = _TRAILING_MARKS.sub("", text)
+    if not core or core[-1] in ".,;:!?" or not any(c.isalpha() for c in text):
         return False
     first = text.lstrip("\"'“‘(")[:1]
     return bool(first) and (first.isupper() or first.isdigit())

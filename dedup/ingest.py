@@ -307,6 +307,8 @@ def ingest(
         if on_result:
             on_result(result)
 
+    if manifest is not None and not manifest.is_file():
+        raise InputError(str(manifest), "manifest not found; check the --manifest path")
     files, problems = discover(paths)
     if on_total:
         on_total(len(files) + len(problems))
@@ -349,6 +351,8 @@ def ingest(
         source = str(f.resolve())
         old = store.find_by_source(source)
         meta = _resolve(store, given, mrow, parsed.metadata, f.name)
+        if old is not None:  # a new version keeps what was known of the old one unless told otherwise
+            meta = _merge_known(old, meta)
         doc_id = old["id"] if old is not None else store.unique_id(f.stem, source)
         store.add_document(
             NewDocument(
@@ -410,6 +414,7 @@ def _ingest_table(store: Store, path: Path, cols: TableColumns, given: Metadata,
     rows = list(table_documents(path, cols))
     added = replaced = unchanged = passages = 0
     ids: list[str] = []
+    empty: list[str] = []
     for row_id, text, row_meta in rows:
         source = f"{base}#{row_id}"
         meta = Metadata(
@@ -426,6 +431,7 @@ def _ingest_table(store: Store, path: Path, cols: TableColumns, given: Metadata,
             ids.append(old["id"])
             continue
         if not text:
+            empty.append(row_id)
             continue
         from dedup.extract import blocks_from_text
 
@@ -460,6 +466,9 @@ def _ingest_table(store: Store, path: Path, cols: TableColumns, given: Metadata,
     msg = f"{len(rows)} rows: {added} added, {replaced} replaced, {unchanged} unchanged" + (
         f", {len(gone)} removed" if gone else ""
     )
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        msg += f"; {len(empty)} rows with no text skipped ({shown})"
     return FileResult(str(path), status, msg, tuple(ids), passages, 0)
 
 

@@ -395,7 +395,9 @@ def verdicts(pairs: Sequence[tuple[str, str]], cosines: np.ndarray | Sequence[fl
     for k in range(n):
         s = float(score[k])
         t: LinkType | None
-        if same[k]:
+        if not (_tokens(pairs[k][0]) and _tokens(pairs[k][1])):
+            t, s = None, 0.0  # an empty text says nothing, so it repeats nothing
+        elif same[k]:
             t, s = "verbatim", 1.0
         elif opp[k]:
             t, s = None, min(s, OPPOSED_MAX_SCORE)

@@ -109,33 +109,55 @@ def write_xlsx(tables: Sequence[Table], path: Path) -> None:
     write_workbook(tables, path)
 
 
-def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, console: Any) -> None:
-    """Write ``data`` (JSON) or ``tables`` in ``fmt`` to ``out`` or stdout."""
-    if fmt is Format.xlsx:
-        if out is None:
-            raise DedupError("--format xlsx writes a file: add --out FILE.xlsx")
-        write_xlsx(tables, out)
-        return
-    if fmt is Format.table and out is None:
-        print_rich(tables, console)
-        return
-    if fmt is Format.json:
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    elif fmt is Format.csv:
-        text = to_csv(tables[0]) if len(tables) == 1 else "\n".join(to_csv(t) for t in tables)
-    elif fmt is Format.md:
-        text = to_markdown(tables)
-    else:  # a table written to a file: plain text rendering
-        from rich.console import Console
+_BY_SUFFIX = {".json": Format.json, ".csv": Format.csv, ".md": Format.md, ".xlsx": Format.xlsx}
 
-        buf = Console(file=io.StringIO(), width=160, no_color=True)
-        print_rich(tables, buf)
-        text = buf.file.getvalue()  # type: ignore[attr-defined]
-    if out is None:
-        console.file.write(text)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+
+def resolve_format(fmt: Format, out: Path | None) -> Format:
+    """The format to write: as given, or from ``--out``'s extension when no format was asked for.
+
+    Raises before any work is done when the combination cannot be written."""
+    if fmt is Format.table and out is not None:
+        fmt = _BY_SUFFIX.get(out.suffix.lower(), fmt)
+    if fmt is Format.xlsx and out is None:
+        raise DedupError("--format xlsx writes a file: add --out FILE.xlsx")
+    if out is not None and out.exists() and out.is_dir():
+        raise DedupError(f"{out} is a folder; give --out a file name, e.g. {out / 'report.csv'}")
+    return fmt
+
+
+def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, console: Any, csv_table: int = 0) -> None:
+    """Write ``data`` (JSON) or ``tables`` in ``fmt`` to ``out`` or stdout.
+
+    CSV holds one table, ``tables[csv_table]`` (a command's main one); JSON, Markdown and XLSX hold all.
+    """
+    fmt = resolve_format(fmt, out)
+    try:
+        if fmt is Format.xlsx:
+            assert out is not None
+            write_xlsx(tables, out)
+            return
+        if fmt is Format.table and out is None:
+            print_rich(tables, console)
+            return
+        if fmt is Format.json:
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        elif fmt is Format.csv:
+            text = to_csv(tables[csv_table])
+        elif fmt is Format.md:
+            text = to_markdown(tables)
+        else:  # a table written to a file: plain text rendering
+            from rich.console import Console
+
+            buf = Console(file=io.StringIO(), width=160, no_color=True)
+            print_rich(tables, buf)
+            text = buf.file.getvalue()  # type: ignore[attr-defined]
+        if out is None:
+            console.file.write(text)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DedupError(f"{out}: cannot write it ({exc.strerror}); choose another --out path") from exc
 
 
 def cluster_json(c: Any) -> dict[str, Any]:

@@ -325,6 +325,11 @@ class Store:
             if org_key(row[0]) == org_key(alias):
                 self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, row[0]))
 
+    def remove_alias(self, alias: str) -> bool:
+        """Forget a user alias; False if there was none (built-in aliases stay)."""
+        cur = self.db.execute("DELETE FROM org_aliases WHERE alias_key = ?", (org_key(alias),))
+        return cur.rowcount > 0
+
     def normalise_org(self, name: str | None) -> str | None:
         """The canonical spelling of an organisation.
 

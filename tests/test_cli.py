@@ -329,3 +329,73 @@ def test_check_add_also_stores_the_draft(tmp_path: Path) -> None:
     assert statuses == ["repeat", "new"]
     docs = runner.invoke(app, ["--store", str(store), "-q", "docs", "-f", "json"]).stdout
     assert {d["id"] for d in json.loads(docs)["documents"]} == {"plan_2020", "draft_2026"}
+
+
+def test_compare_refuses_empty_text_and_missing_files(store_path: Path) -> None:
+    code, _, err = run(store_path, "compare", "", "")
+    assert code == 1 and "empty" in err
+    code, _, err = run(store_path, "compare", "nonexistent.pdf", "other.docx")
+    assert code == 1 and "nonexistent.pdf: no such file" in err
+
+
+def test_out_extension_sets_the_format_and_bad_paths_fail_cleanly(store_path: Path, tmp_path: Path) -> None:
+    run(store_path, "ingest", str(CORPUS))
+    code, _, _ = run(store_path, "docs", "--out", str(tmp_path / "docs.json"))
+    assert code == 0 and len(json.loads((tmp_path / "docs.json").read_text())["documents"]) == 14
+    result = runner.invoke(app, ["--store", str(store_path), "-q", "docs", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "is a folder" in result.stderr
+    code, _, err = run(store_path, "recurring", "--format", "xlsx")
+    assert code == 1 and "--out" in err
+
+
+def test_a_new_version_of_a_file_keeps_its_metadata(tmp_path: Path, store_path: Path) -> None:
+    f = tmp_path / "plan.txt"
+    f.write_text("We will open a crisis café in every town.")
+    run(store_path, "ingest", str(f), "--org", "NHSE", "--year", "2020")
+    f.write_text("We will train every GP in suicide prevention.")
+    run(store_path, "ingest", str(f))
+    _, out, _ = run(store_path, "docs", "--format", "json")
+    (doc,) = json.loads(out)["documents"]
+    assert (doc["organisation"], doc["year"]) == ("NHS England", 2020)
+
+
+def test_missing_manifest_and_empty_rows_are_reported(tmp_path: Path, store_path: Path) -> None:
+    f = tmp_path / "plan.txt"
+    f.write_text("We will open a crisis café in every town.")
+    code, _, err = run(store_path, "ingest", str(f), "--manifest", str(tmp_path / "nope.csv"))
+    assert code == 1 and "nope.csv" in err and "manifest" in err
+    table = tmp_path / "recs.csv"
+    table.write_text("id,text\nr1,Provide crisis support.\nr2,\n")
+    code, out, _ = run(store_path, "ingest", str(table), "--id-column", "id", "--format", "json")
+    assert code == 0 and "1 rows with no text skipped (r2)" in json.loads(out)["files"][0]["message"]
+
+
+def test_bad_filter_values_are_refused(scanned: Path) -> None:
+    code, _, err = run(scanned, "recurring", "--years", "2020-2015")
+    assert code == 1 and "2015-2020" in err
+    code, _, _ = run(scanned, "recurring", "--limit", "-1")
+    assert code != 0
+    code, _, err = run(scanned, "recurring", "--threshold", "nan")
+    assert code == 1 and "finite" in err
+
+
+def test_alias_listing_does_not_create_a_store_and_aliases_can_be_removed(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    code, _, err = run(missing, "alias")
+    assert code == 1 and not missing.exists()
+    store = tmp_path / "a.db"
+    assert run(store, "alias", "WSHWB", "West Sussex Health and Wellbeing Board")[0] == 0
+    assert run(store, "alias", "--remove", "WSHWB")[0] == 0
+    _, out, _ = run(store, "alias", "--format", "json")
+    assert "wshwb" not in json.loads(out)["aliases"]
+    code, _, err = run(store, "alias", "", "X")
+    assert code == 1 and "empty" in err
+
+
+def test_shared_reports_do_not_reveal_local_folders(scanned: Path, tmp_path: Path) -> None:
+    out = tmp_path / "share.html"
+    code, _, err = run(scanned, "report", "--html", str(out))
+    assert code == 0, err
+    html = out.read_text()
+    assert str(CORPUS) not in html and str(scanned.parent) not in html
+    assert "2016_cpf_beyond_beds.pdf" in html

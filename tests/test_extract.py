@@ -675,3 +675,16 @@ def test_markdown_inline_markup_is_removed_but_structure_kept(tmp_path: Path) ->
         ("item", "Provide 24/7 crisis support."),
         ("item", "Keep snake_case and 2*3*4 as they are."),
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "We will publish waiting times every quarter. [1]",
+        "We will publish waiting times. *",
+        "Will we reduce waiting times for children?",
+        'Provide 24/7 crisis support for people of all ages."',
+    ],
+)
+def test_a_short_sentence_in_text_is_not_taken_for_a_heading(line: str) -> None:
+    assert [b.kind for b in blocks_from_text(line)] == ["paragraph"]
