@@ -336,6 +336,12 @@ def index(
     )
 
 
+def _file_link(passage: Any) -> str | None:
+    """A file:// link to a passage's source document, where that is a file on this machine."""
+    path = Path(passage.document.source.split("#")[0])
+    return path.resolve().as_uri() if path.is_file() else None
+
+
 def _short(text: str, n: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -419,6 +425,7 @@ def links(
         "Links",
         ["score", "type", "earlier", "earlier text", "later", "later text"],
         [[lk.score, lk.type, _where(lk.a), _short(lk.a.text), _where(lk.b), _short(lk.b.text)] for lk in shown_links],
+        links={2: [_file_link(lk.a) for lk in shown_links], 4: [_file_link(lk.b) for lk in shown_links]},
     )
     emit({"links": [link_json(lk) for lk in shown_links]}, [table], fmt, out, out_console)
     if limit and len(found) > limit:
@@ -597,11 +604,7 @@ def _recurring_tables(clusters: list[Any]) -> list[Table]:
             for m in c.members
         ],
     )
-    evidence.links[1] = [
-        Path(m.passage.document.source).resolve().as_uri() if Path(m.passage.document.source).exists() else None
-        for c in clusters
-        for m in c.members
-    ]
+    evidence.links[1] = [_file_link(m.passage) for c in clusters for m in c.members]
     return [overview, evidence]
 
 
@@ -799,6 +802,7 @@ def check(
                 for n, p in enumerate(result.passages, start=1)
                 for m in p.matches
             ],
+            links={1: [_file_link(m.passage) for p in result.passages for m in p.matches]},
         )
         emit(
             data,

@@ -214,7 +214,10 @@ def test_links_and_check_as_xlsx(scanned: Path, tmp_path: Path) -> None:
     draft = ROOT / "examples" / "draft_strategy_2026.md"
     code, _, err = run(scanned, "check", str(draft), "--format", "xlsx", "--out", str(tmp_path / "check.xlsx"))
     assert code == 0, err
-    assert load_workbook(tmp_path / "check.xlsx").sheetnames == ["Summary", "Draft passages", "Earlier matches"]
+    book = load_workbook(tmp_path / "check.xlsx")
+    assert book.sheetnames == ["Summary", "Draft passages", "Earlier matches"]
+    assert book["Earlier matches"].cell(2, 2).hyperlink.target.startswith("file://")
+    assert load_workbook(tmp_path / "links.xlsx")["Links"].cell(2, 3).hyperlink.target.startswith("file://")
 
 
 def test_markdown_output_pastes_as_tables(scanned: Path) -> None:
