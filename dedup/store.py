@@ -167,6 +167,12 @@ _PERSON = re.compile(
     r"|[A-Z][a-z'’\-]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z'’\-]+)$",
     re.I,
 )
+_ORG_WORD = re.compile(
+    r"\b(?:trust|council|nhs|board|police|constabulary|service|services|department|ministry|office|agency|"
+    r"group|ltd|limited|plc|university|college|hospital|prison|hmp|foundation|authority|ccg|icb|practice|"
+    r"partnership|commission|institute|society|association|charity|government|secretary)\b",
+    re.I,
+)
 _COMMA_OUTSIDE_PARENS = re.compile(r",\s*(?![^()]*\))")
 
 
@@ -188,6 +194,11 @@ def strip_role(name: str) -> str:
             parts = parts[1:]
         else:
             break
+    # a trailing person ("X NHS Trust, A Name"): dropped when the rest names an organisation
+    while len(parts) > 1 and _PERSON.match(parts[-1]) and not _ORG_WORD.search(parts[-1]):
+        if not any(_ORG_WORD.search(p) for p in parts[:-1]):
+            break
+        parts = parts[:-1]
     head = _ROLE.sub("", parts[0], count=1).strip(" ,;") or parts[0]
     if head != parts[0] and len(parts) > 1 and _PERSON.match(head):  # "Chief Constable A Name, X Police"
         parts = parts[1:]

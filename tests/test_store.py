@@ -152,6 +152,8 @@ def test_addressees_become_organisations(store: Store, raw: str, expected: str) 
         ("Jo Bloggs, Chief Executive, Sussex Partnership NHS Trust", "Sussex Partnership NHS Trust"),
         ("Chief Constable Ann Other, Greater Manchester Police", "Greater Manchester Police"),
         ("Head of Mental Health Commissioning, NHS Lincolnshire", "NHS Lincolnshire"),
+        ("Essex Partnership NHS Trust, Jo Bloggs", "Essex Partnership NHS Trust"),
+        ("Tower Hamlets, London", "Tower Hamlets, London"),
         (
             "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust",
             "Cumbria, Northumberland, Tyne and Wear NHS Foundation Trust",
