@@ -826,6 +826,11 @@ def check(
             note(f"added {draft.name} to the corpus")
 
 
+#: The report's overlap table: at most this many document pairs, each sharing at least this share.
+REPORT_OVERLAPS = 40
+REPORT_MIN_OVERLAP = 0.05
+
+
 def _shareable(obj: Any) -> Any:
     """A copy of report data fit to share: local file paths cut to their file names (a report sent
     to colleagues should not reveal the sender's folders); web addresses are kept."""
@@ -895,7 +900,8 @@ def report(
                     "share_a": o.share_a,
                     "share_b": o.share_b,
                 }
-                for o in document_overlaps(found, documents)[:100]
+                for o in document_overlaps(found, documents)[:REPORT_OVERLAPS]
+                if o.score >= REPORT_MIN_OVERLAP
             ],
         }
     render_corpus_report(_shareable(data), html)
