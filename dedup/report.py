@@ -157,10 +157,15 @@ def _inline_svg(svg: str, prefix: str, label: str) -> Markup:
 
 def _year_ticks(ax: Axes, years: Sequence[int]) -> None:
     lo, hi = min(years), max(years)
-    step = 1 if hi - lo <= 14 else 2 if hi - lo <= 28 else 5
-    ax.set_xticks(list(range(lo, hi + 1, step)))
+    fig = ax.figure
+    fig_width = float(fig.get_size_inches()[0]) if isinstance(fig, Figure) else 6.0
+    width_in = fig_width * ax.get_position().width
+    fits = max(3, int(width_in / 0.45))  # year labels that fit side by side
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if (hi - lo) // s + 1 <= fits or s == 50)
+    ticks = list(range(lo, hi + 1, step))
+    ax.set_xticks(ticks)
     ax.set_xlim(lo - 0.7, hi + 0.7)
-    ax.tick_params(axis="x", labelrotation=0 if hi - lo <= 10 else 45)
+    ax.tick_params(axis="x", labelrotation=0 if len(ticks) * 0.45 <= width_in * 0.8 else 45)
 
 
 def _year_width(years: Sequence[int], base: float) -> float:
