@@ -198,3 +198,23 @@ def test_numbering_and_bullets_do_not_stop_a_verbatim_match(a: str, b: str) -> N
 
 def test_a_number_that_is_part_of_the_statement_is_kept() -> None:
     assert strip_marker("2020 was the year services moved online.") == "2020 was the year services moved online."
+
+
+LONG_A = (
+    "The Secretary shall submit to the appropriate committees of Congress an annual report on the "
+    "implementation of the grant program, including the number of grants awarded and the outcomes achieved."
+)
+LONG_B = (
+    "Each State receiving funds under this section shall ensure that local educational agencies consult "
+    "parents, teachers and school leaders before deciding how those funds are to be spent in each school year."
+)
+
+
+def test_long_passages_sharing_no_phrasing_are_not_related() -> None:
+    # same register and topic area (cosine is high for any two sections of a bill), no shared phrase
+    v = verdict(LONG_A, LONG_B, 0.62)
+    assert v.type is None and v.score == 0.0
+    # ...unless the meaning is close enough for a paraphrase, which the rule never touches
+    assert verdict(LONG_A, LONG_B, 0.97).type == "paraphrase"
+    # and a graded alignment (document coverage) keeps the similarity
+    assert verdicts([(LONG_A, LONG_B)], [0.62], graded=True)[0].score > 0.0
