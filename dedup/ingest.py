@@ -354,19 +354,8 @@ def ingest(
         if old is not None:  # a new version keeps what was known of the old one unless told otherwise
             meta = _merge_known(old, meta)
         doc_id = old["id"] if old is not None else store.unique_id(f.stem, source)
-        store.add_document(
-            NewDocument(
-                id=doc_id,
-                source=source,
-                content_hash=digest,
-                title=meta.title,
-                organisation=meta.organisation,
-                year=meta.year,
-                format=f.suffix.lower().lstrip(".").replace("htm", "html").replace("htmll", "html"),
-                pages=parsed.pages,
-                passages=parsed.passages,
-            )
-        )
+        fmt = "html" if f.suffix.lower() == ".htm" else f.suffix.lower().lstrip(".")
+        _write(store, doc_id, source, digest, meta, fmt, parsed)
         done(
             FileResult(
                 str(f),
@@ -378,6 +367,23 @@ def ingest(
             )
         )
     return report
+
+
+def _write(store: Store, doc_id: str, source: str, digest: str, meta: Metadata, fmt: str, parsed: Parsed) -> None:
+    """Store one parsed document (replacing an earlier version from the same source)."""
+    store.add_document(
+        NewDocument(
+            id=doc_id,
+            source=source,
+            content_hash=digest,
+            title=meta.title,
+            organisation=meta.organisation,
+            year=meta.year,
+            format=fmt,
+            pages=parsed.pages,
+            passages=parsed.passages,
+        )
+    )
 
 
 def _merge_known(old: object, meta: Metadata) -> Metadata:
@@ -437,19 +443,7 @@ def _ingest_table(store: Store, path: Path, cols: TableColumns, given: Metadata,
 
         parsed = parse_blocks(blocks_from_text(text), 1, {})
         doc_id = old["id"] if old is not None else store.unique_id(row_id, source)
-        store.add_document(
-            NewDocument(
-                id=doc_id,
-                source=source,
-                content_hash=digest,
-                title=meta.title,
-                organisation=meta.organisation,
-                year=meta.year,
-                format=path.suffix.lower().lstrip("."),
-                pages=parsed.pages,
-                passages=parsed.passages,
-            )
-        )
+        _write(store, doc_id, source, digest, meta, path.suffix.lower().lstrip("."), parsed)
         ids.append(doc_id)
         passages += len(parsed.passages)
         if old is None:
