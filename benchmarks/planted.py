@@ -19,8 +19,6 @@ import tempfile
 from itertools import combinations
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +109,6 @@ def main() -> None:
         missed = [x["text"] for x in reps if hit(x["text"]) != "repeat"]
         for m in missed:
             print(f"  missed repeat: {m}")
-    _ = np
 
 
 if __name__ == "__main__":

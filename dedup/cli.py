@@ -618,6 +618,7 @@ YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of
 MinDocsOpt = Annotated[
     int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
 ]
+ClusterLimitOpt = Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")]
 ThresholdOpt = Annotated[
     float | None,
     typer.Option(
@@ -685,7 +686,7 @@ def recurring(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")] = 30,
+    limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -711,7 +712,7 @@ def scan(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
-    limit: Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")] = 30,
+    limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
