@@ -71,7 +71,7 @@ class Cluster:
     representative: Passage
     members: list[Member]  # in order of appearance: year, then document
     labels: tuple[str, ...]  # "recurring" and/or "duplicated-effort"
-    scope: str  # "across-organisations" or "within-organisation"
+    scope: str  # "across-organisations" or "within-organisation"; "" when one document says it
     confirmed_documents: int = 0  # kept for the JSON: the same as ``documents``
 
     @property
@@ -162,7 +162,7 @@ VAGUE_VERBS = frozenset(
     """improve support work continue explore consider seek look promote encourage strive aim try endeavour
     help enhance raise focus be do have need want think recognise value listen learn engage collaborate
     champion prioritise enable maintain keep strengthen build address tackle respond reflect aspire hope
-    understand share take make""".split()
+    understand""".split()
 )
 
 
@@ -318,7 +318,8 @@ def describe(
         labels.append("recurring")
     if _duplicated_effort(evidence):
         labels.append("duplicated-effort")
-    scope = "across-organisations" if len(orgs) > 1 else "within-organisation"
+    families = {m.family for m in evidence}
+    scope = "" if len(families) < 2 else "across-organisations" if len(orgs) > 1 else "within-organisation"
     return Cluster(cid, representative, members, tuple(labels), scope)
 
 
