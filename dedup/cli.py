@@ -1019,13 +1019,25 @@ def report(
             total(2)
             found = find_links(store, embedder)
             advance(1)
-            clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
+            found_clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
             advance(1)
+        clusters = [c for c in found_clusters if c.documents >= min_documents]  # the rest only share a theme
         documents = store.documents()
         data = {
             "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "store": str(store.path),
             "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
+            "summary": {  # over every cluster, whatever the limit
+                "clusters": len(clusters),
+                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
+                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
+                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
+                "theme_only": len(found_clusters) - len(clusters),
+                "organisations": len(
+                    {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
+                    - {""}
+                ),
+            },
             "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
             "org_matrix": _org_matrix(found),
             "overlaps": [
@@ -1041,7 +1053,8 @@ def report(
             ],
         }
     render_corpus_report(_shareable(data), html)
-    note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
+    shown = f"{len(data['clusters'])} of {len(clusters)}" if len(data["clusters"]) < len(clusters) else len(clusters)
+    note(f"wrote {html} ({shown} recommendations, {len(documents)} documents)")
 
 
 def main() -> None:
