@@ -294,14 +294,24 @@ def describe(
         for (_, a), v in zip(missing, extra, strict=True):
             link[(a, head)] = link[(head, a)] = (v.type or "related", v.score)
 
-    members = []
+    # every passage saying the same thing as the representative is that statement: one member per
+    # document family (a reworded repeat later in the same document is the document saying it again)
+    merged: dict[str, list[int]] = {fam[head]: []}
+    parts: list[tuple[list[int], bool]] = []
     for u, g in enumerate(groups):
-        if u == anchor:
+        if u == anchor or u in linked[anchor]:
+            merged.setdefault(fam[g[0]], []).extend(g)
+        else:
+            parts.append((g, False))
+    parts += [(g, True) for g in merged.values()]
+    members = []
+    for g, evidence_part in parts:
+        if head in g:
             first, kind, score = head, "representative", 1.0
         else:
             first = min(g, key=lambda a: _order(passages[idx[a]]))
             tied = [link[(a, b)] for a in g for b in in_anchor if same(a, b)]
-            if u in linked[anchor] and tied:
+            if evidence_part and tied:
                 kind, score = max(tied, key=lambda t: t[1])
             else:
                 kind, score = "related", link.get((first, head), ("related", 0.0))[1]
