@@ -983,13 +983,23 @@ def _shareable(obj: Any) -> Any:
     return obj
 
 
-def _org_matrix(found: list[Any]) -> dict[str, Any]:
-    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement links)."""
+def _org_matrix(found: list[Any], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
+    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement
+    links); with ``body_of``, units count as the body they roll up to."""
     from dedup.links import SAME_STATEMENT
+
+    cache: dict[str | None, str | None] = {}
+
+    def body(org: str | None) -> str | None:
+        if body_of is None:
+            return org
+        if org not in cache:
+            cache[org] = body_of(org)
+        return cache[org]
 
     pairs: dict[tuple[str, str], set[int]] = {}
     for lk in found:
-        oa, ob = lk.a.document.organisation, lk.b.document.organisation
+        oa, ob = body(lk.a.document.organisation), body(lk.b.document.organisation)
         if lk.type in SAME_STATEMENT and oa and ob:
             pairs.setdefault((oa, ob), set()).add(lk.a.id)
     orgs = sorted({o for pair in pairs for o in pair})
@@ -1039,7 +1049,7 @@ def report(
                 ),
             },
             "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": _org_matrix(found),
+            "org_matrix": _org_matrix(found, store.body_of),
             "overlaps": [
                 {
                     "a": document_json(o.a),
