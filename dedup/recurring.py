@@ -386,9 +386,8 @@ def find_recurring(
     if not themes:
         described = [c for c in described if c.documents >= min_documents]
     if organisation:
-        described = [
-            c for c in described if any(store.within(m.passage.document.organisation, organisation) for m in c.evidence)
-        ]
+        inside = {o for o in orgs if store.within(o, organisation)}
+        described = [c for c in described if any(m.passage.document.organisation in inside for m in c.evidence)]
     described.sort(
         key=lambda c: (
             -c.documents,

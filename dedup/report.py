@@ -360,6 +360,14 @@ def _member_view(m: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _said_by(org: Any, body: Any) -> str:
+    """A unit's name with the body it counts as: 'West Sussex County Council (Public Health Unit ...)'."""
+    name = _org(org)
+    if not body or body == org or ";" in str(body) or name == UNKNOWN_ORG:
+        return name
+    return f"{body} ({name})"
+
+
 def _years_text(years: Sequence[Any] | None) -> str:
     ys = [y for y in (years or []) if y is not None]
     if not ys:
@@ -385,7 +393,7 @@ def _cluster_view(c: Mapping[str, Any], charts: _ChartCounter) -> dict[str, Any]
             "across-organisations": "Across organisations",
             "within-organisation": "Within one organisation",
         }.get(scope, scope or "—"),
-        "first_org": _org(first.get("organisation")),
+        "first_org": _said_by(first.get("organisation"), first.get("body")),
         "first_year": first.get("year"),
         "first_title": _doc_label(first.get("document")) if first.get("document") else "",
         "years": _years_text(c.get("years")),

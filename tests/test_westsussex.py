@@ -6,7 +6,6 @@ model once for the module, so it is the slowest file; it is skipped when ../shar
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
