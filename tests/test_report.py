@@ -621,3 +621,17 @@ def test_theme_only_passages_are_listed_apart(tmp_path: Path) -> None:
     text = out.read_text()
     assert "On the same theme: 1 passage" in text and "Crisis lines are busy at night." in text
     assert ">14, 30<" in text  # the repeat on page 30 folds into the page-14 evidence
+
+
+def test_each_recommendation_s_header_caption_and_theme_share_its_number(tmp_path: Path) -> None:
+    data = corpus_data()
+    data["clusters"][1]["same_theme"] = [
+        {"passage": passage(9, D1, 2, "Peer work is valued."), "type": "related", "score": 0.4, "copies": []}
+    ]
+    out = tmp_path / "r.html"
+    render_corpus_report(data, out)
+    text = out.read_text()
+    for block in re.findall(r'<article class="cluster" id="cluster-(\d+)">(.*?)</article>', text, re.S):
+        n, body = block
+        numbers = set(re.findall(r"[Rr]ecommendation (\d+)", body))
+        assert numbers == {n}, (n, numbers)
