@@ -315,6 +315,19 @@ def title_stem(title: str | None) -> str:
     return " ".join(words) if len(words) >= 2 else ""
 
 
+def _common_run(a: str, b: str) -> int:
+    """The longest run of consecutive words two texts share."""
+    wa, wb = a.split(), b.split()
+    best = 0
+    for i in range(len(wa)):
+        for j in range(len(wb)):
+            k = 0
+            while i + k < len(wa) and j + k < len(wb) and wa[i + k] == wb[j + k]:
+                k += 1
+            best = max(best, k)
+    return best
+
+
 @dataclass(frozen=True)
 class NewDocument:
     """Everything needed to write one document: metadata, page texts and passages."""
@@ -722,8 +735,8 @@ class Store:
         """Documents that are versions of one another (a draft and its final, an executive summary
         and its full text): at least ``min_share`` of the smaller one's distinct passage texts appear
         word for word in the other, or one body's documents of one year whose titles name the same
-        publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT") share at least
-        ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
+        publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
+        Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
         id); documents in no family are left out."""
         sizes = dict(
             self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
@@ -740,13 +753,20 @@ class Store:
             return x
 
         meta = {
-            r[0]: (title_stem(r[1]), org_key(r[2] or ""), r[3])
+            r[0]: (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
             for r in self.db.execute("SELECT id, title, organisation, year FROM documents")
         }
+
+        def one_publication(a: str, b: str) -> bool:
+            """One body's documents of one year naming the same publication: "X - Executive Summary"
+            and "X"; "CYP Mental Health Needs Assessment - Background Evidence" and "West Sussex
+            Mental Health Needs Assessment (Children and Young People)" (a shared run of 4+ words)."""
+            (sa, ba, ya), (sb, bb, yb) = meta[a], meta[b]
+            return bool(sa and sb and ba and ba == bb and ya == yb) and (sa == sb or _common_run(sa, sb) >= 4)
+
         for a, b, n in shared:
             small = min(sizes[a], sizes[b])
-            parts = meta[a][0] and meta[a] == meta[b] and n >= min_passages  # "X - Executive Summary" and "X"
-            if parts or (small >= min_passages and n / small >= min_share):
+            if (n >= min_passages and one_publication(a, b)) or (small >= min_passages and n / small >= min_share):
                 ra, rb = root(a), root(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)

@@ -191,3 +191,26 @@ def test_the_hierarchy_rolls_up_and_the_user_can_change_it(store: Store) -> None
     with pytest.raises(Exception, match="cannot contain its parent"):
         store.set_parent("West Sussex County Council", "West Sussex County Council Public Health")
     assert store.nearest_organisations("West Sussex Council")[0] == "West Sussex County Council"
+
+
+def test_parts_of_one_publication_are_one_family(store: Store) -> None:
+    from dedup.models import PassageDraft
+    from dedup.store import NewDocument
+
+    def add(doc_id: str, title: str, org: str, year: int, texts: list[str]) -> None:
+        page = "\n\n".join(texts)
+        drafts, pos = [], 0
+        for t in texts:
+            drafts.append(PassageDraft(page=1, start=pos, end=pos + len(t), text=t, kind="recommendation"))
+            pos += len(t) + 2
+        store.add_document(NewDocument(doc_id, f"/{doc_id}.pdf", doc_id, title, org, year, "pdf", {1: page}, drafts))
+
+    quotes = ["Listen to them.", "Parents asked for help early.", "Schools want training.", "Waits are long."]
+    unit = "West Sussex County Council Public Health Research Unit"
+    own = [[f"{who} passage {n}." for n in range(5)] for who in ("main", "annex", "later")]
+    add("main", "West Sussex Mental Health Needs Assessment (Children and Young People)", unit, 2014, quotes + own[0])
+    add("annex", "CYP Mental Health Needs Assessment - Background Evidence: Parents", unit, 2014, quotes[:3] + own[1])
+    add("later", "CYP Mental Health Needs Assessment - Refresh", unit, 2019, quotes[:3] + own[2])
+    family = store.document_families()
+    assert family["main"] == family["annex"]
+    assert "later" not in family  # another year's needs assessment repeating them is a recurrence
