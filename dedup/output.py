@@ -216,7 +216,11 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                     "times": p.times,
                     "documents": len({m.passage.document.id for m in p.repeats}),
                     "organisations": len(
-                        {m.passage.document.organisation for m in p.repeats if m.passage.document.organisation}
+                        {
+                            check.body_of.get(m.passage.document.organisation, m.passage.document.organisation)
+                            for m in p.repeats
+                            if m.passage.document.organisation
+                        }
                     ),
                     "document_ids": sorted({m.passage.document.id for m in p.repeats}),
                 }

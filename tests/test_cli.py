@@ -444,3 +444,24 @@ def test_recurring_lists_theme_only_clusters_apart(scanned: Path) -> None:
     assert all(m["type"] == "related" for c in shown for m in c["same_theme"])
     _, out, _ = run(scanned, "recurring", "--limit", "0", "--themes", "--format", "json")
     assert len(json.loads(out)["clusters"]) >= len(shown)
+
+
+def test_check_counts_versions_of_a_document_once_and_units_as_their_body(tmp_path: Path, store_path: Path) -> None:
+    said = "We will open a crisis café in every town of Northmere by 2026."
+    common = [said, *(f"{v} the {n} service in every district." for v, n in zip(VERBS, NOUNS, strict=True))]
+    docs = {
+        "final.txt": ("Northmere County Council", [*common, "The final adds this sentence on housing."]),
+        "draft.txt": ("Northmere County Council", [*common, "The draft had this sentence on transport."]),
+        "other.txt": ("Northmere County Council Public Health", [said, "Smoking rates fell by a tenth last year."]),
+    }
+    for name, (org, lines) in docs.items():
+        (tmp_path / name).write_text("\n\n".join(lines))
+        assert run(store_path, "ingest", str(tmp_path / name), "--org", org, "--year", "2021")[0] == 0
+    draft = tmp_path / "new.txt"
+    draft.write_text(f"{said}\n\nA brand new idea about libraries and reading groups.")
+    code, out, err = run(store_path, "check", str(draft), "--format", "json")
+    assert code == 0, err
+    top = json.loads(out)["summary"]["most_repeated"][0]
+    assert top["text"] == said
+    assert len(top["document_ids"]) == 3 and top["times"] == 2  # the draft and final of one plan count once
+    assert top["organisations"] == 1  # the public health unit is the council's
