@@ -335,7 +335,7 @@ def org(
     Counts of bodies use the top parent, so a council's units count as the council; a name that
     starts with a known body's name ("X County Council Public Health") or works for one ("Y Ltd for
     X County Council") rolls up to it unless you say otherwise with --top."""
-    if sum(x is not None and x is not False for x in (parent, top or None, reset or None)) > 1:
+    if (parent is not None) + top + reset > 1:
         raise fail("give one of --parent, --top or --reset")
     if name is not None and not name.strip():
         raise fail(
