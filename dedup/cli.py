@@ -317,6 +317,84 @@ def alias(
 
 
 @command()
+def org(
+    name: Annotated[str | None, typer.Argument(help="An organisation or unit, as in `dedup docs`.")] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="The body NAME belongs to (its counts roll up to it).")
+    ] = None,
+    top: Annotated[bool, typer.Option("--top", help="NAME is a body of its own, whatever its name says.")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget your setting for NAME; its name decides again.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Show organisations and the bodies they roll up to, or set a unit's parent:
+    `dedup org "WSCC Public Health" --parent "West Sussex County Council"`.
+
+    Counts of bodies use the top parent, so a council's units count as the council; a name that
+    starts with a known body's name ("X County Council Public Health") or works for one ("Y Ltd for
+    X County Council") rolls up to it unless you say otherwise with --top."""
+    if (parent is not None) + top + reset > 1:
+        raise fail("give one of --parent, --top or --reset")
+    if name is not None and not name.strip():
+        raise fail(
+            'the organisation is empty; e.g. dedup org "WSCC Public Health" --parent "West Sussex County Council"'
+        )
+    if name is None and (parent is not None or top or reset):
+        raise fail("name the organisation first: dedup org NAME --parent PARENT")
+    if parent is not None and not parent.strip():
+        raise fail("--parent is empty; give the body's name, or use --top for a body of its own")
+    changing = parent is not None or top or reset
+    check_output(fmt, out)
+    with open_store(create=False) as store:
+        if name is not None and changing:
+            if reset:
+                if not store.forget_parent(name):
+                    raise fail(f"you set nothing for '{name}'; `dedup org` lists the organisations")
+                note(f"'{name}' rolls up as its name says: {store.body_of(name)}")
+            else:
+                store.set_parent(name, parent if not top else None)
+                note(f"'{name}' now counts as '{store.body_of(name)}'")
+            return
+        user = store.user_parents()
+        from dedup.store import org_key
+
+        names = store.organisations()
+        if name is not None:
+            names = [n for n in names if store.within(n, name) or org_key(n) == org_key(name)]
+            if not names:
+                near = store.nearest_organisations(name)
+                raise fail(f"no organisation '{name}' in the store" + (f"; nearest: {', '.join(near)}" if near else ""))
+        docs = store.documents()
+        rows = []
+        for n in names:
+            mine = user.get(org_key(n))
+            rows.append(
+                {
+                    "organisation": n,
+                    "parent": store.parent_of(n),
+                    "body": store.body_of(n),
+                    "set_by": "you" if mine is not None else ("name" if store.parent_of(n) else None),
+                    "documents": sum(1 for d in docs if d.organisation and store.within(d.organisation, n)),
+                }
+            )
+    emit(
+        {"organisations": rows},
+        [
+            Table(
+                "Organisations",
+                ["organisation", "parent", "counts as", "set by", "documents"],
+                [[r["organisation"], r["parent"] or "-", r["body"], r["set_by"] or "-", r["documents"]] for r in rows],
+            )
+        ],
+        fmt,
+        out,
+        out_console,
+    )
+
+
+@command()
 def index(
     model: ModelOpt = None,
     reindex: Annotated[bool, typer.Option("--reindex", help="Drop all vectors and embed everything again.")] = False,
@@ -569,42 +647,66 @@ def _parse_years(years: str | None) -> tuple[int | None, int | None]:
     return lo, hi
 
 
+def _pages(m: Any) -> str:
+    """Where a member says it: its pages, and its versions' pages ("4, 9; draft p. 5")."""
+    doc = m.passage.document.id
+    own = sorted({p.page for p in m.passages if p.document.id == doc})
+    others: dict[str, list[int]] = {}
+    for p in m.copies:
+        if p.document.id != doc:
+            others.setdefault(p.document.title or p.document.id, []).append(p.page)
+    text = ", ".join(str(n) for n in own)
+    for title, pages in others.items():
+        text += f"; {_short(title, 60)} p. {', '.join(str(n) for n in sorted(set(pages)))}"
+    return text
+
+
+def _said_by(m: Any) -> str:
+    """Who said it: the unit's name, with the body it rolls up to when that differs."""
+    org = m.passage.document.organisation
+    if not org:
+        return "?"
+    return org if not m.body or m.body == org or ";" in m.body else f"{m.body} ({org})"
+
+
 def _recurring_tables(clusters: list[Any]) -> list[Table]:
     overview = Table(
         "Recurring recommendations",
-        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations"],
+        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations", "same theme"],
         [
             [
                 c.id,
                 _short(c.representative.text, 200),
                 ", ".join(c.labels) or "-",
                 c.scope,
-                f"{c.first.passage.document.organisation or '?'} ({c.first.passage.document.year or '?'})",
+                f"{_said_by(c.first)} ({c.first.passage.document.year or '?'})",
                 "-".join(str(y) for y in c.years if y) or "?",
                 c.documents,
                 c.organisations,
+                len(c.theme),
             ]
             for c in clusters
         ],
     )
+    rows = [(c, m) for c in clusters for m in c.evidence] + [(c, m) for c in clusters for m in c.theme]
+    rows.sort(key=lambda cm: (cm[0].id, not cm[1].evidence))
     evidence = Table(
         "Evidence",
-        ["#", "document", "organisation", "year", "page", "link", "quote"],
+        ["#", "document", "organisation", "year", "pages", "link", "quote"],
         [
             [
                 c.id,
                 m.passage.document.title or m.passage.document.id,
                 m.passage.document.organisation,
                 m.passage.document.year,
-                m.passage.page,
-                m.type,
+                _pages(m),
+                m.type if m.evidence else "same theme",
                 m.passage.text,
             ]
-            for c in clusters
-            for m in c.members
+            for c, m in rows
         ],
     )
-    evidence.links[1] = [_file_link(m.passage) for c in clusters for m in c.members]
+    evidence.links[1] = [_file_link(m.passage) for _, m in rows]
     return [overview, evidence]
 
 
@@ -617,6 +719,17 @@ LabelOpt = Annotated[
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of these years, e.g. 2015-2020.")]
 MinDocsOpt = Annotated[
     int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
+]
+ThemesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--themes",
+        help="Also list clusters whose passages only share a theme (no two documents say the same thing).",
+    ),
+]
+UnitsOpt = Annotated[
+    bool,
+    typer.Option("--units", help="Count an organisation's units as bodies of their own (default: roll up to parents)."),
 ]
 ClusterLimitOpt = Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")]
 ThresholdOpt = Annotated[
@@ -641,6 +754,8 @@ def _run_recurring(
     out: Path | None,
     threshold: float | None = None,
     label: str | None = None,
+    themes: bool = False,
+    units: bool = False,
 ) -> None:
     import math
 
@@ -653,6 +768,10 @@ def _run_recurring(
         raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
     if min_documents < 2:
         raise fail("--min-documents must be at least 2: a recommendation recurs in two documents or more")
+    if org is not None and not any(store.within(o, org) for o in store.organisations()):
+        near = store.nearest_organisations(org)
+        hint = f"; nearest: {', '.join(near)}" if near else "; `dedup org` lists them"
+        raise fail(f"no organisation '{org}' in the store{hint}")
     with progress_bar("clustering passages") as (advance, total):
         total(1)
         clusters = find_recurring(
@@ -663,15 +782,23 @@ def _run_recurring(
             years=_parse_years(years),
             min_documents=min_documents,
             threshold=threshold,
+            roll_up=not units,
         )
         advance(1)
+    theme_only = sum(1 for c in clusters if c.documents < min_documents)
+    if not themes:  # they sort last, so the ids of the others stay 1, 2, 3 ...
+        clusters = [c for c in clusters if c.documents >= min_documents]
     if label is not None:
         clusters = [c for c in clusters if label in c.labels]
     shown = clusters[:limit] if limit else clusters
     emit({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), fmt, out, out_console)
     if limit and len(clusters) > limit:
         note(f"showing {limit} of {len(clusters)} clusters; --limit 0 shows all")
-    elif not clusters:
+    if theme_only and not themes:
+        note(
+            f"{theme_only} more clusters only share a theme (no two documents say the same thing); --themes lists them"
+        )
+    if not clusters:
         if org or years or label or min_documents > 2:
             note("no cluster matches the filters (--org, --years, --label, --min-documents); try fewer")
         else:
@@ -686,6 +813,8 @@ def recurring(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
+    themes: ThemesOpt = False,
+    units: UnitsOpt = False,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -699,7 +828,9 @@ def recurring(
     check_output(fmt, out)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
+        _run_recurring(
+            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
+        )
 
 
 @command()
@@ -712,6 +843,8 @@ def scan(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
+    themes: ThemesOpt = False,
+    units: UnitsOpt = False,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -723,7 +856,9 @@ def scan(
         report = _ingest_with_progress(store, folder, manifest=manifest)
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
+        _run_recurring(
+            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
+        )
     if report.failed:
         note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)
@@ -848,13 +983,23 @@ def _shareable(obj: Any) -> Any:
     return obj
 
 
-def _org_matrix(found: list[Any]) -> dict[str, Any]:
-    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement links)."""
+def _org_matrix(found: list[Any], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
+    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement
+    links); with ``body_of``, units count as the body they roll up to."""
     from dedup.links import SAME_STATEMENT
+
+    cache: dict[str | None, str | None] = {}
+
+    def body(org: str | None) -> str | None:
+        if body_of is None:
+            return org
+        if org not in cache:
+            cache[org] = body_of(org)
+        return cache[org]
 
     pairs: dict[tuple[str, str], set[int]] = {}
     for lk in found:
-        oa, ob = lk.a.document.organisation, lk.b.document.organisation
+        oa, ob = body(lk.a.document.organisation), body(lk.b.document.organisation)
         if lk.type in SAME_STATEMENT and oa and ob:
             pairs.setdefault((oa, ob), set()).add(lk.a.id)
     orgs = sorted({o for pair in pairs for o in pair})
@@ -884,15 +1029,27 @@ def report(
             total(2)
             found = find_links(store, embedder)
             advance(1)
-            clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
+            found_clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
             advance(1)
+        clusters = [c for c in found_clusters if c.documents >= min_documents]  # the rest only share a theme
         documents = store.documents()
         data = {
             "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "store": str(store.path),
             "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
+            "summary": {  # over every cluster, whatever the limit
+                "clusters": len(clusters),
+                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
+                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
+                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
+                "theme_only": len(found_clusters) - len(clusters),
+                "organisations": len(
+                    {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
+                    - {""}
+                ),
+            },
             "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": _org_matrix(found),
+            "org_matrix": _org_matrix(found, store.body_of),
             "overlaps": [
                 {
                     "a": document_json(o.a),
@@ -906,7 +1063,8 @@ def report(
             ],
         }
     render_corpus_report(_shareable(data), html)
-    note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
+    shown = f"{len(data['clusters'])} of {len(clusters)}" if len(data["clusters"]) < len(clusters) else len(clusters)
+    note(f"wrote {html} ({shown} recommendations, {len(documents)} documents)")
 
 
 def main() -> None:

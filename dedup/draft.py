@@ -6,7 +6,8 @@ store's FAISS index, and the candidates verified by the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ class Match:
 class DraftPassage:
     draft: PassageDraft
     matches: list[Match]  # best first; same-statement matches and related ones
+    family: Mapping[str, str] = field(default_factory=dict)  # document id -> family (versions count once)
 
     @property
     def repeats(self) -> list[Match]:
@@ -39,8 +41,9 @@ class DraftPassage:
 
     @property
     def times(self) -> int:
-        """In how many earlier documents the passage was said before."""
-        return len({m.passage.document.id for m in self.repeats})
+        """In how many earlier documents the passage was said before (versions of one document, such as
+        a draft and its final or a summary and its full text, count once)."""
+        return len({self.family.get(m.passage.document.id, m.passage.document.id) for m in self.repeats})
 
     @property
     def status(self) -> str:
@@ -53,6 +56,7 @@ class DraftCheck:
     title: str | None
     pages: dict[int, str]
     passages: list[DraftPassage]  # recommendations first, then the rest, each in reading order
+    body_of: Mapping[str, str] = field(default_factory=dict)  # organisation -> the body it rolls up to
 
     @property
     def recommendations(self) -> list[DraftPassage]:
@@ -90,12 +94,15 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
         if v.type is not None:
             found.setdefault(r, []).append(Match(corpus[pid], v.score, v.type))
     rank = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
+    family = store.document_families() if found else {}
     out = []
     for r, d in enumerate(drafts):
         matches = sorted(found.get(r, []), key=lambda m: (rank[m.type], -m.score, m.passage.document.year or 0))
-        out.append(DraftPassage(d, matches))
+        out.append(DraftPassage(d, matches, family))
     out.sort(key=lambda p: p.draft.kind != "recommendation")  # stable: reading order within each kind
-    return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out)
+    orgs = {m.passage.document.organisation for ms in found.values() for m in ms if m.passage.document.organisation}
+    body_of = {o: store.body_of(o) or o for o in orgs if o}
+    return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out, body_of)
 
 
 def check_draft(store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K) -> DraftCheck:

@@ -160,8 +160,21 @@ def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, cons
         raise DedupError(f"{out}: cannot write it ({exc.strerror}); choose another --out path") from exc
 
 
+def member_json(m: Any) -> dict[str, Any]:
+    """A cluster member (dedup.recurring.Member): its passage, link type, score, the body it counts
+    as, and the same statement again in its document or in a version of it (``copies``)."""
+    return {
+        "passage": passage_json(m.passage),
+        "type": m.type,
+        "score": round(m.score, 4),
+        "body": m.body,
+        "copies": [{"id": p.id, "page": p.page, "document": document_json(p.document)} for p in m.copies],
+    }
+
+
 def cluster_json(c: Any) -> dict[str, Any]:
-    """A recurring-recommendation cluster (dedup.recurring.Cluster)."""
+    """A recurring-recommendation cluster (dedup.recurring.Cluster). ``members`` say the same thing
+    and alone set first, years, counts and labels; ``same_theme`` members only share the subject."""
     first = c.first.passage.document
     return {
         "id": c.id,
@@ -169,14 +182,19 @@ def cluster_json(c: Any) -> dict[str, Any]:
         "representative_passage": passage_json(c.representative),
         "labels": list(c.labels),
         "scope": c.scope,
-        "first": {"organisation": first.organisation, "year": first.year, "document": document_json(first)},
+        "first": {
+            "organisation": first.organisation,
+            "body": c.first.body,
+            "year": first.year,
+            "document": document_json(first),
+        },
         "years": list(c.years),
         "documents": c.documents,
-        "confirmed_documents": c.confirmed_documents,
+        "confirmed_documents": c.documents,
         "organisations": c.organisations,
-        "members": [
-            {"passage": passage_json(m.passage), "type": m.type, "score": round(m.score, 4)} for m in c.members
-        ],
+        "copies": c.copies,
+        "members": [member_json(m) for m in c.evidence],
+        "same_theme": [member_json(m) for m in c.theme],
     }
 
 
@@ -198,7 +216,11 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                     "times": p.times,
                     "documents": len({m.passage.document.id for m in p.repeats}),
                     "organisations": len(
-                        {m.passage.document.organisation for m in p.repeats if m.passage.document.organisation}
+                        {
+                            check.body_of.get(m.passage.document.organisation, m.passage.document.organisation)
+                            for m in p.repeats
+                            if m.passage.document.organisation
+                        }
                     ),
                     "document_ids": sorted({m.passage.document.id for m in p.repeats}),
                 }

@@ -118,7 +118,25 @@ def m003_org_aliases(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_embeddings, m003_org_aliases]
+def m004_org_parents(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE org_parents (
+            unit_key TEXT PRIMARY KEY,
+            unit TEXT NOT NULL,
+            parent TEXT
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_embeddings,
+    m003_org_aliases,
+    m004_org_parents,
+]
 
 # Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
 BUILTIN_ALIASES = {
@@ -219,6 +237,95 @@ def same_org(a: str, b: str) -> bool:
         return False
     rest = wb[len(wa) - 1 :]
     return 2 <= len(rest) <= 6 and wa[-1] == "".join(w[0] for w in rest)
+
+
+#: Last words of a name that make it a body other names can belong to ("X County Council Public
+#: Health" belongs to "X County Council"; "Y Ltd for X County Council" works for it).
+_PARENT_END = frozenset(
+    "council councils trust board ccg icb department authority police constabulary university commission "
+    "government service".split()
+)
+#: Words that continue a body's own name rather than start a unit's ("Department of Health", "Trust for ...").
+_NAME_GOES_ON = frozenset("of for and & to in on at the".split())
+
+
+def _ends_like_a_body(name: str) -> bool:
+    words = re.findall(r"[\w&]+", name.lower())
+    return len(words) >= 2 and words[-1] in _PARENT_END
+
+
+def joint_parts(name: str) -> list[str]:
+    """The bodies behind a joint name: 'A; B', 'A / B' and 'A and B' where both sides name a body
+    ('West Sussex County Council and NHS West Sussex CCG'). 'Health and Wellbeing Board' stays whole."""
+    parts = [p.strip() for p in name.split(";") if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        pieces = [x.strip() for x in re.split(r"\s+/\s+|\s*/\s*(?=[A-Z])", part) if x.strip()]
+        for piece in pieces:
+            m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", piece)
+            if m and _ends_like_a_body(m.group(1)) and _ends_like_a_body(m.group(2)):
+                out += [m.group(1).strip(), m.group(2).strip()]
+            else:
+                out.append(piece)
+    return list(dict.fromkeys(out)) or [name]
+
+
+def inferred_parent(name: str, known: Iterable[str] = ()) -> str | None:
+    """The body a unit's name says it belongs to, or None.
+
+    'Y Consultancy Ltd for X County Council' works for 'X County Council'; 'X County Council Public
+    Health Research Unit' starts with a body's name and goes on with a unit's; so does any name that
+    starts with a known organisation ('NHS England South East')."""
+    m = re.match(r"^(.+?)\s+for\s+(.+)$", name.strip())
+    if m and _ends_like_a_body(m.group(2)) and len(m.group(2).split()) >= 2:
+        return m.group(2).strip()
+    words = name.split()
+    mine = re.findall(r"\w+", name.lower())
+    best: list[str] = []
+    found: str | None = None
+    for k in known:
+        theirs = re.findall(r"\w+", k.lower())
+        if (
+            theirs
+            and len(theirs) < len(mine)
+            and mine[: len(theirs)] == theirs
+            and mine[len(theirs)] not in _NAME_GOES_ON
+            and len(theirs) > len(best)
+        ):
+            best, found = theirs, k
+    if found is not None:
+        return found
+    for n in range(len(words) - 1, 2, -1):  # longest prefix of 3+ words that ends like a body
+        head, rest = " ".join(words[:n]), words[n:]
+        if _ends_like_a_body(head) and rest and re.sub(r"\W", "", rest[0].lower()) not in _NAME_GOES_ON:
+            return head.strip(" ,;/-")
+    return None
+
+
+_VERSION_WORDS = frozenset("draft final executive exec summary plain text version full report old easy read".split())
+
+
+def title_stem(title: str | None) -> str:
+    """The publication a title names, without the part or version: 'X 2024 - Executive Summary:
+    Cohorts', 'X 2024 - DRAFT cohort summary' and 'X 2024 (plain text version)' all give 'x 2024'."""
+    if not title:
+        return ""
+    head = re.split(r"\s[-–—]\s|:|\(", title, maxsplit=1)[0]
+    words = [w for w in re.findall(r"\w+", head.lower()) if w not in _VERSION_WORDS]
+    return " ".join(words) if len(words) >= 2 else ""
+
+
+def _common_run(a: str, b: str) -> int:
+    """The longest run of consecutive words two texts share."""
+    wa, wb = a.split(), b.split()
+    best = 0
+    for i in range(len(wa)):
+        for j in range(len(wb)):
+            k = 0
+            while i + k < len(wa) and j + k < len(wb) and wa[i + k] == wb[j + k]:
+                k += 1
+            best = max(best, k)
+    return best
 
 
 @dataclass(frozen=True)
@@ -371,6 +478,114 @@ class Store:
                 return name
         return name
 
+    # -- organisation hierarchy
+
+    def organisations(self) -> list[str]:
+        """Every organisation named in the store: documents' organisations, the bodies in joint names,
+        and their parents."""
+        names: dict[str, str] = {}
+        rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+        todo = [r[0] for r in rows]
+        for name in list(todo):
+            todo += joint_parts(name)
+        while todo:
+            name = todo.pop()
+            if org_key(name) in names:
+                continue
+            names[org_key(name)] = name
+            parent = self.parent_of(name)
+            if parent:
+                todo.append(parent)
+        return sorted(names.values(), key=str.lower)
+
+    def user_parents(self) -> dict[str, tuple[str, str | None]]:
+        """Parents set with `dedup org`: unit key -> (unit, parent or None for 'a body of its own')."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT unit_key, unit, parent FROM org_parents")}
+
+    def _canonical(self, name: str) -> str:
+        """An organisation's spelling through the alias table, without touching stored documents."""
+        return self.aliases().get(org_key(name), name.strip())
+
+    def parent_of(self, name: str) -> str | None:
+        """The body a unit belongs to: yours (`dedup org UNIT --parent P`), else what its name says."""
+        user = self.user_parents().get(org_key(name))
+        if user is not None:
+            return user[1]
+        known = set(self.aliases().values()) | {
+            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+        }
+        parent = inferred_parent(name, known)
+        return self._canonical(parent) if parent else None
+
+    def body_of(self, name: str | None) -> str | None:
+        """The top body an organisation rolls up to (its parent's parent ...); joint names give each
+        body, joined by '; '. None for no organisation."""
+        if not name:
+            return None
+        out = []
+        for part in joint_parts(name):
+            seen = {org_key(part)}
+            top = self._canonical(part)
+            while (parent := self.parent_of(top)) and org_key(parent) not in seen:
+                seen.add(org_key(parent))
+                top = parent
+            out.append(top)
+        return "; ".join(dict.fromkeys(out))
+
+    def set_parent(self, unit: str, parent: str | None) -> None:
+        """Make ``unit`` roll up to ``parent`` (None: a body of its own, whatever its name says)."""
+        unit = self._canonical(unit)
+        if parent is not None:
+            parent = self._canonical(parent)
+            if org_key(parent) == org_key(unit):
+                raise StoreError(f"'{unit}' cannot be its own parent")
+            chain, seen = parent, {org_key(parent)}
+            while (up := self.parent_of(chain)) and org_key(up) not in seen:
+                if org_key(up) == org_key(unit):
+                    raise StoreError(f"'{parent}' already belongs to '{unit}'; a unit cannot contain its parent")
+                seen.add(org_key(up))
+                chain = up
+        self.db.execute(
+            "INSERT OR REPLACE INTO org_parents(unit_key, unit, parent) VALUES (?, ?, ?)",
+            (org_key(unit), unit, parent),
+        )
+
+    def forget_parent(self, unit: str) -> bool:
+        """Drop your own setting for ``unit`` (its name decides again); False if there was none."""
+        cur = self.db.execute("DELETE FROM org_parents WHERE unit_key = ?", (org_key(unit),))
+        return cur.rowcount > 0
+
+    def within(self, name: str | None, wanted: str) -> bool:
+        """Is ``name`` the organisation ``wanted``, one of its units, or a joint name that includes one?"""
+        if not name:
+            return False
+        key = org_key(self._canonical(wanted))
+        if same_org(org_key(self._canonical(name)), key):
+            return True
+        for part in joint_parts(name):
+            chain, seen = self._canonical(part), set()
+            while chain and org_key(chain) not in seen:
+                if same_org(org_key(chain), key):
+                    return True
+                seen.add(org_key(chain))
+                chain = self.parent_of(chain) or ""
+        return False
+
+    def nearest_organisations(self, name: str, n: int = 5) -> list[str]:
+        """Known organisation names closest to ``name`` (for 'did you mean')."""
+        import difflib
+
+        keys = {org_key(x): x for x in self.organisations()}
+        want = org_key(name)
+        words = set(want.split())
+
+        def closeness(k: str) -> float:
+            shared = len(words & set(k.split())) / max(len(words | set(k.split())), 1)
+            return max(difflib.SequenceMatcher(None, want, k).ratio(), shared)
+
+        ranked = sorted(keys, key=lambda k: (-closeness(k), k))
+        return [keys[k] for k in ranked[:n] if closeness(k) >= 0.3]
+
     # -- documents
 
     def find_by_source(self, source: str) -> sqlite3.Row | None:
@@ -519,7 +734,9 @@ class Store:
     def document_families(self, min_share: float = 0.5, min_passages: int = 3) -> dict[str, str]:
         """Documents that are versions of one another (a draft and its final, an executive summary
         and its full text): at least ``min_share`` of the smaller one's distinct passage texts appear
-        word for word in the other. Returns document id -> family id (the family's first document
+        word for word in the other, or one body's documents of one year whose titles name the same
+        publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
+        Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
         id); documents in no family are left out."""
         sizes = dict(
             self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
@@ -535,9 +752,21 @@ class Store:
                 x = parent[x]
             return x
 
+        meta = {
+            r[0]: (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
+            for r in self.db.execute("SELECT id, title, organisation, year FROM documents")
+        }
+
+        def one_publication(a: str, b: str) -> bool:
+            """One body's documents of one year naming the same publication: "X - Executive Summary"
+            and "X"; "CYP Mental Health Needs Assessment - Background Evidence" and "West Sussex
+            Mental Health Needs Assessment (Children and Young People)" (a shared run of 4+ words)."""
+            (sa, ba, ya), (sb, bb, yb) = meta[a], meta[b]
+            return bool(sa and sb and ba and ba == bb and ya == yb) and (sa == sb or _common_run(sa, sb) >= 4)
+
         for a, b, n in shared:
             small = min(sizes[a], sizes[b])
-            if small >= min_passages and n / small >= min_share:
+            if (n >= min_passages and one_publication(a, b)) or (small >= min_passages and n / small >= min_share):
                 ra, rb = root(a), root(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
