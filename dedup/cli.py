@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -91,24 +91,53 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
     return register
 
 
-def check_output(fmt: Format, out: Path | None) -> None:
-    """Refuse an output that cannot be written before doing any work (xlsx without --out, a folder)."""
+def check_output(
+    fmt: Format | None, out: Path | None, inputs: Sequence[Path | str | None] = (), html: Path | None = None
+) -> None:
+    """Refuse, before doing any work, an output that cannot be written (xlsx without --out, a folder)
+    or that would overwrite the store or an input of this run."""
     from dedup.output import resolve_format
+    from dedup.safeio import check_destination
+    from dedup.store import default_store_path
 
+    store = state.store_path or default_store_path()
+    given = [Path(p) for p in inputs if p]
     try:
-        resolve_format(fmt, out)
+        if fmt is not None:
+            resolve_format(fmt, out)
+        for dest, option in ((out, "--out"), (html, "--html")):
+            if dest is None:
+                continue
+            if dest.is_dir():
+                raise DedupError(f"{option} {dest} is a folder; give a file name, e.g. {dest / 'report.html'}")
+            check_destination(dest, store, given, option)
+        if out is not None and html is not None and out.resolve() == html.resolve():
+            raise DedupError("--out and --html name the same file; give them different names")
     except DedupError as exc:
         raise fail(str(exc)) from None
 
 
+def safe(text: object) -> str:
+    """Untrusted text (from a document, a file name, a user) fit for a rich console line: no control
+    characters or escape sequences, no rich markup."""
+    from rich.markup import escape
+
+    from dedup.safeio import clean_for_terminal
+
+    return escape(clean_for_terminal(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {safe(message)}", soft_wrap=True)
     return typer.Exit(1)
 
 
 def note(message: str) -> None:
+    """A message on stderr; ``message`` may use rich markup, so interpolate untrusted text with safe()."""
     if not state.quiet:
-        err_console.print(message, soft_wrap=True)
+        from dedup.safeio import clean_for_terminal
+
+        err_console.print(clean_for_terminal(message), soft_wrap=True)
 
 
 @contextmanager
@@ -178,7 +207,7 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
         def on_result(r: Any) -> None:
             advance(1)
             if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
+                err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
         return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
 
@@ -210,6 +239,7 @@ def ingest(
 
     if title and len(paths) > 1:
         raise fail("--title names one document: give a single file with it")
+    check_output(fmt, out, [*paths, manifest])
     with open_store(create=True) as store:
         report = _ingest_with_progress(
             store,
@@ -241,6 +271,7 @@ def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the documents in the store with their metadata, passage counts, and what metadata is missing."""
     from dedup.output import document_json
 
+    check_output(fmt, out)
     with open_store() as store:
         documents = store.documents()
     rows, data = [], []
@@ -271,7 +302,7 @@ def remove(
     with open_store() as store:
         for ref in doc:
             removed = store.remove_document(ref)
-            note(f"removed {removed.id} ({removed.passage_count} passages)")
+            note(f"removed {safe(removed.id)} ({removed.passage_count} passages)")
         if store.index_path.exists() and store.get_meta("dim"):
             from dedup.index import _sync_faiss
 
@@ -291,20 +322,21 @@ def alias(
     """Show organisation aliases, or add one: `dedup alias "NHSE" "NHS England"`."""
     if name is not None and not name.strip():
         raise fail('the alias is empty; give the variant spelling, e.g. dedup alias NHSE "NHS England"')
+    check_output(fmt, out)
     if remove:
         if name is None or canonical is not None:
             raise fail("give just the alias to remove: dedup alias --remove ALIAS")
         with open_store() as store:
             if not store.remove_alias(name):
                 raise fail(f"'{name}' is not one of your aliases; `dedup alias` lists them")
-        note(f"'{name}' is no longer an alias")
+        note(f"'{safe(name)}' is no longer an alias")
         return
     with open_store(create=name is not None) as store:
         if name is not None:
             if canonical is None or not canonical.strip():
                 raise fail("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
             store.add_alias(name, canonical)
-            note(f"'{name}' now counts as '{canonical}'")
+            note(f"'{safe(name)}' now counts as '{safe(canonical)}'")
             return
         table = store.aliases()
     emit(
@@ -470,6 +502,7 @@ def compare(
     from dedup.embed import load_embedder
 
     data: dict[str, Any]
+    check_output(fmt, out, [pairs, *(v for v in (a, b) if v and len(v) < 1024 and "\n" not in v)])
     if pairs is not None:
         if a is not None or b is not None:
             raise fail("give either two texts/files or --pairs FILE.csv, not both")
@@ -718,10 +751,10 @@ def scan(
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
-    check_output(fmt, out)
+    check_output(fmt, out, [*folder, manifest])
     with open_store(create=True) as store:
         report = _ingest_with_progress(store, folder, manifest=manifest)
-        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
+        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {safe(store.path)}")
         embedder = ensure_indexed(store, model)
         _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
     if report.failed:
@@ -744,7 +777,7 @@ def check(
 
     The draft is not added to the corpus unless --add is given.
     """
-    check_output(fmt, out)
+    check_output(fmt, out, [draft], html=html)
     from datetime import datetime
 
     from dedup.draft import check_draft
@@ -818,13 +851,13 @@ def check(
 
             data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
             render_check_report(_shareable(data), html)
-            note(f"wrote {html}")
+            note(f"wrote {safe(html)}")
         if add:
             from dedup.ingest import ingest as run_ingest
 
             run_ingest(store, [draft])
             ensure_indexed(store, model)
-            note(f"added {draft.name} to the corpus")
+            note(f"added {safe(draft.name)} to the corpus")
 
 
 #: The report's overlap table: at most this many document pairs, each sharing at least this share.
@@ -878,6 +911,7 @@ def report(
     from dedup.recurring import find_recurring
     from dedup.report import render_corpus_report
 
+    check_output(None, None, html=html)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         with progress_bar("finding links and clusters") as (advance, total):
@@ -906,14 +940,14 @@ def report(
             ],
         }
     render_corpus_report(_shareable(data), html)
-    note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
+    note(f"wrote {safe(html)} ({len(data['clusters'])} clusters, {len(documents)} documents)")
 
 
 def main() -> None:
     try:
         app()
     except DedupError as exc:  # raised outside open_store (e.g. while loading a model)
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
         sys.exit(1)
 
 

@@ -1,0 +1,188 @@
+"""Fault injection: outputs, the store and the index under kills, full disks, bad destinations and
+hostile inputs. Each case ends in one clear line, a consistent store, the previous output intact.
+
+Inputs are generated in tmp; the hashing model keeps every test fast. RELIABILITY.md lists the cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dedup.cli import app
+from dedup.errors import DedupError
+from dedup.safeio import atomic_write
+
+from .conftest import CORPUS
+
+runner = CliRunner()
+SMALL = sorted(CORPUS.glob("*.pdf"))[:3]
+
+
+def run(store: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--store", str(store), "--quiet", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def one_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture
+def small_store(tmp_path: Path) -> Path:
+    store = tmp_path / "s.db"
+    code, _, err = run(store, "ingest", *map(str, SMALL))
+    assert code == 0, err
+    return store
+
+
+# --- outputs never overwrite the store or an input ------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+def test_out_naming_the_store_is_refused_and_the_store_survives(small_store: Path, suffix: str) -> None:
+    before = small_store.read_bytes()
+    code, out, err = run(small_store, "docs", "--format", "json", "--out", f"{small_store}{suffix}")
+    assert code == 1 and "is the store" in one_line(err)
+    assert small_store.read_bytes() == before
+    assert run(small_store, "docs", "--format", "json")[0] == 0
+
+
+def test_out_naming_the_faiss_index_is_refused(small_store: Path) -> None:
+    run(small_store, "index")
+    faiss_file = next(small_store.parent.glob("s.*.faiss"))
+    before = faiss_file.read_bytes()
+    code, _, err = run(small_store, "docs", "--out", str(faiss_file.with_suffix(".faiss")))
+    assert code == 1 and "is the store" in one_line(err)
+    assert faiss_file.read_bytes() == before
+
+
+def test_check_out_naming_the_draft_is_refused(small_store: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "d.md"
+    draft.write_text("# Draft\n\n1. Expand crisis services for young people across the county.\n")
+    before = draft.read_text()
+    for args in (["--format", "md", "--out", str(draft)], ["--html", str(draft)]):
+        code, _, err = run(small_store, "check", str(draft), *args)
+        assert code == 1 and "input of this run" in one_line(err)
+        assert draft.read_text() == before
+    code, _, err = run(
+        small_store, "check", str(draft), "--out", str(tmp_path / "x.html"), "--html", str(tmp_path / "x.html")
+    )
+    assert code == 1 and "same file" in one_line(err)
+
+
+def test_out_naming_an_input_of_ingest_or_compare_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nWe will expand crisis services for young people.\n")
+    manifest = folder / "manifest.csv"
+    manifest.write_text("file,title,organisation,year\na.md,A,Org A,2020\n")
+    before = manifest.read_text()
+    store = tmp_path / "s.db"
+    code, _, err = run(store, "ingest", str(folder), "--out", str(manifest))
+    assert code == 1 and "which this run reads" in one_line(err)
+    assert manifest.read_text() == before and not store.exists()
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("id,a,b\n1,x y z,x y z\n")
+    code, _, err = run(store, "compare", "--pairs", str(pairs), "--out", str(pairs))
+    assert code == 1 and "input of this run" in one_line(err)
+    assert pairs.read_text() == "id,a,b\n1,x y z,x y z\n"
+
+
+# --- outputs are replaced atomically ---------------------------------------------------------------
+
+
+def test_a_failing_writer_leaves_the_old_output_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.csv"
+    target.write_text("old report\n")
+
+    def half_then_crash(tmp: Path) -> None:
+        tmp.write_text("half a rep")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, half_then_crash)
+    assert target.read_text() == "old report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]
+
+
+def test_a_full_disk_while_writing_leaves_the_old_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old\n")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(DedupError, match="No space left on device"):
+        atomic_write(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+@contextlib.contextmanager
+def small_filesystem(tmp_path: Path, size: str = "96k") -> Iterator[Path]:
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True
+    ).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_outputs_on_a_full_filesystem_keep_the_previous_file(small_store: Path, tmp_path: Path) -> None:
+    with small_filesystem(tmp_path) as mnt:
+        for name in ("docs.json", "docs.xlsx"):
+            (mnt / name).write_text("previous\n")
+        with pytest.raises(OSError), open(mnt / "filler", "wb") as f:  # fill the rest of the disk
+            f.write(b"x" * 200_000)
+        code, _, err = run(small_store, "docs", "--format", "json", "--out", str(mnt / "docs.json"))
+        assert code == 1 and "cannot write it" in one_line(err)
+        code, _, err = run(small_store, "docs", "--format", "xlsx", "--out", str(mnt / "docs.xlsx"))
+        assert code == 1 and "cannot write it" in one_line(err)
+        assert (mnt / "docs.json").read_text() == "previous\n" and (mnt / "docs.xlsx").read_text() == "previous\n"
+        assert sorted(p.name for p in mnt.iterdir()) == ["docs.json", "docs.xlsx", "filler"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "xlsx"])
+def test_every_format_to_dev_full_is_one_line(small_store: Path, fmt: str) -> None:
+    code, _, err = run(small_store, "docs", "--format", fmt, "--out", "/dev/full")
+    assert code == 1 and "No space left on device" in one_line(err)
+
+
+def test_unwritable_and_folder_destinations_are_one_line(small_store: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for args in (
+        ["docs", "--out", str(tmp_path)],
+        ["docs", "--out", str(blocker / "under-a-file.json")],
+        ["report", "--html", str(tmp_path)],
+        ["check", str(SMALL[0]), "--html", str(tmp_path)],
+    ):
+        code, _, err = run(small_store, *args)
+        assert code == 1, args
+        one_line(err)
+    assert blocker.read_text() == "x"
+
+
+def test_replacing_an_output_keeps_its_permissions(small_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "docs.json"
+    out.write_text("{}")
+    out.chmod(0o644)
+    assert run(small_store, "docs", "--out", str(out))[0] == 0
+    assert json.loads(out.read_text())["documents"] and (out.stat().st_mode & 0o777) == 0o644
