@@ -186,3 +186,63 @@ def test_replacing_an_output_keeps_its_permissions(small_store: Path, tmp_path: 
     out.chmod(0o644)
     assert run(small_store, "docs", "--out", str(out))[0] == 0
     assert json.loads(out.read_text())["documents"] and (out.stat().st_mode & 0o777) == 0o644
+
+
+# --- injection: spreadsheets, terminals, Markdown -------------------------------------------------
+
+HOSTILE_TITLE = '=HYPERLINK("http://x","y") \x1b]0;owned\x07\x1b[31mred\x1b[0m <script>alert(1)</script> [/bold]'
+
+
+@pytest.fixture
+def hostile_store(tmp_path: Path) -> Path:
+    doc = tmp_path / "hostile.md"
+    doc.write_text("# Plan\n\nWe will expand crisis services for young people across the county.\n")
+    store = tmp_path / "h.db"
+    code, _, err = run(
+        store, "ingest", str(doc), "--title", HOSTILE_TITLE, "--org", "+cmd|' /C calc'!A0", "--year", "2020"
+    )
+    assert code == 0, err
+    return store
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(hostile_store: Path) -> None:
+    import csv
+    import io
+
+    code, out, _ = run(hostile_store, "docs", "--format", "csv")
+    row = list(csv.DictReader(io.StringIO(out)))[0]
+    assert row["title"].startswith("'=HYPERLINK") and row["organisation"].startswith("'+cmd")
+    from dedup.output import neutralise
+
+    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(bad) == "'" + bad
+    assert neutralise("plain text") == "plain text"
+
+
+def test_xlsx_cells_that_look_like_formulas_are_text(hostile_store: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "docs.xlsx"
+    assert run(hostile_store, "docs", "--out", str(out))[0] == 0
+    ws = load_workbook(out).active
+    assert ws is not None
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert str(ws["B2"].value).startswith("'=HYPERLINK")
+
+
+def test_terminal_tables_and_messages_carry_no_escape_sequences_or_markup(hostile_store: Path, tmp_path: Path) -> None:
+    code, out, err = run(hostile_store, "docs")
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "[/bold]" in out  # shown as typed, not taken for rich markup
+    bad = tmp_path / "evil\x1b[2Jname.pdf"
+    bad.write_bytes(b"not a pdf")
+    code, out, err = run(hostile_store, "ingest", str(bad))
+    assert code == 1 and "\x1b" not in err and "failed" in err
+    from dedup.safeio import clean_for_terminal
+
+    assert clean_for_terminal("a\x1b[31mb\x1b]0;t\x07c\x9b2Jd\u202ee\rf") == "abcde f"
+
+
+def test_markdown_output_shows_html_as_text(hostile_store: Path) -> None:
+    code, out, _ = run(hostile_store, "docs", "--format", "md")
+    assert code == 0 and "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
