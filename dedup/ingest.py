@@ -8,6 +8,8 @@ that fails is reported and skipped; the others go on.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
 import os
@@ -204,6 +206,9 @@ def _parse_worker(path: str) -> Parsed | InputError:
 # --- tables --------------------------------------------------------------------------------------
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def read_table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if path.stat().st_size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
@@ -222,6 +227,12 @@ def read_table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 raise InputError(str(path), f"line {n} is not valid JSON ({exc.msg}); fix or remove that line") from exc
             if not isinstance(obj, dict):
                 raise InputError(str(path), f"line {n} is not a JSON object; each line must be one record")
+            if "\\" in line and _LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
+                raise InputError(
+                    str(path),
+                    f"line {n} holds an invalid character (a lone surrogate such as \\ud800, half of a UTF-16 pair); "
+                    "fix that line",
+                )
             rows.append({str(k): "" if v is None else str(v) for k, v in obj.items()})
         columns = list(dict.fromkeys(k for r in rows for k in r))
         return columns, rows
@@ -355,7 +366,7 @@ def ingest(
             meta = _merge_known(old, meta)
         doc_id = old["id"] if old is not None else store.unique_id(f.stem, source)
         fmt = "html" if f.suffix.lower() == ".htm" else f.suffix.lower().lstrip(".")
-        _write(store, doc_id, source, digest, meta, fmt, parsed)
+        _write(store, doc_id, source, digest, meta, fmt, _valid_text(parsed))
         done(
             FileResult(
                 str(f),
@@ -367,6 +378,22 @@ def ingest(
             )
         )
     return report
+
+
+def _valid_text(parsed: Parsed) -> Parsed:
+    """``parsed`` with any lone surrogate (which no UTF-8 file can hold; a damaged PDF text layer can
+    yield one) replaced by U+FFFD, so storing and printing it never fails."""
+    if not any(_LONE_SURROGATE.search(p.text) for p in parsed.passages) and not any(
+        _LONE_SURROGATE.search(t) for t in parsed.pages.values()
+    ):
+        return parsed
+    fix = functools.partial(_LONE_SURROGATE.sub, "\ufffd")
+    return dataclasses.replace(
+        parsed,
+        pages={n: fix(t) for n, t in parsed.pages.items()},
+        passages=[dataclasses.replace(p, text=fix(p.text), heading=fix(p.heading)) for p in parsed.passages],
+        metadata={k: fix(v) for k, v in parsed.metadata.items()},
+    )
 
 
 def _write(store: Store, doc_id: str, source: str, digest: str, meta: Metadata, fmt: str, parsed: Parsed) -> None:

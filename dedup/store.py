@@ -182,6 +182,8 @@ def strip_role(name: str) -> str:
     '[REDACTED], CEO, X' -> 'X'. A name with commas of its own ('Cumbria, Northumberland, Tyne and
     Wear NHS Foundation Trust') is kept whole."""
     parts = [p.strip() for p in _COMMA_OUTSIDE_PARENS.split(name.strip()) if p.strip()]
+    if not parts:
+        return ""
     while len(parts) > 1:
         head, nxt = parts[0], parts[1]
         person = bool(_PERSON.match(head)) and (
@@ -350,7 +352,8 @@ class Store:
         """
         if name is None or not name.strip():
             return None
-        parts = [p for p in (strip_role(re.sub(r"\s+", " ", x).strip()) for x in name.split(";")) if p]
+        pieces = [re.sub(r"\s+", " ", x).strip() for x in name.split(";")]
+        parts = [p for p in (strip_role(x) for x in pieces if x) if p]
         if len(parts) > 1:  # several addressees: each normalised, in order, once
             return "; ".join(dict.fromkeys(self._normalise_one(p) for p in parts))
         return self._normalise_one(parts[0]) if parts else None

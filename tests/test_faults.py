@@ -246,3 +246,38 @@ def test_terminal_tables_and_messages_carry_no_escape_sequences_or_markup(hostil
 def test_markdown_output_shows_html_as_text(hostile_store: Path) -> None:
     code, out, _ = run(hostile_store, "docs", "--format", "md")
     assert code == 0 and "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+
+
+# --- crashes that stopped whole runs ---------------------------------------------------------------
+
+
+def test_an_empty_part_in_an_organisation_list_is_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.md").write_text(f"# {name}\n\nWe will expand crisis services for young people ({name}).\n")
+    (folder / "manifest.csv").write_text(
+        "file,title,organisation,year\na.md,A,NHS England;,2020\nb.md,B,; ;Northmere ICB; ,2021\n"
+    )
+    store = tmp_path / "s.db"
+    code, _, err = run(store, "ingest", str(folder))
+    assert code == 0, err
+    docs = {d["id"]: d for d in json.loads(run(store, "docs", "--format", "json")[1])["documents"]}
+    assert docs["a"]["organisation"] == "NHS England" and docs["b"]["organisation"] == "Northmere ICB"
+
+
+def test_a_lone_surrogate_in_a_jsonl_table_fails_that_file_only(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a_bad.jsonl").write_text(
+        '{"text": "We will expand crisis services."}\n{"text": "Broken \\ud800 text here."}\n', encoding="utf-8"
+    )
+    (folder / "b_good.jsonl").write_text('{"text": "We will open two new crisis cafes by 2026."}\n')
+    (folder / "c_good.md").write_text("# C\n\nWe will train every GP in suicide prevention.\n")
+    store = tmp_path / "s.db"
+    code, out, err = run(store, "ingest", str(folder), "--format", "json")
+    assert code == 1 and "Traceback" not in err
+    status = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
+    assert status["a_bad.jsonl"]["status"] == "failed" and "line 2" in status["a_bad.jsonl"]["message"]
+    assert status["b_good.jsonl"]["status"] == "added" and status["c_good.md"]["status"] == "added"
+    assert len([ln for ln in err.splitlines() if "failed" in ln]) == 1
