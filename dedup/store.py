@@ -21,6 +21,7 @@ import numpy as np
 
 from dedup.errors import NotFound, StoreError
 from dedup.models import Document, Passage, PassageDraft
+from dedup.textnorm import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
 
@@ -146,7 +147,7 @@ def org_key(name: str) -> str:
     ('Eastbrook Mental Health NHS Trust' = 'Eastbrook Mental Health Trust'; 'NHS England' stays).
     """
     s = re.sub(r"\([^)]*\)\s*$", "", name.strip())
-    s = s.lower().replace("&", " and ")
+    s = fold(s).replace("&", " and ")
     words = [_ORG_WORDS.get(w, w) for w in re.findall(r"\w+", s)]
     if words and words[0] == "the" and len(words) > 1:
         words = words[1:]
