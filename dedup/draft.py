@@ -84,6 +84,7 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
         if pid >= 0 and s >= MIN_CANDIDATE_COSINE
     ]
     corpus = {p.id: p for p in store.passages(ids={pid for _, pid, _ in pairs})} if pairs else {}
+    pairs = [t for t in pairs if t[1] in corpus]  # a passage removed by another process meanwhile
     judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], [s for _, _, s in pairs])
     found: dict[int, list[Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):

@@ -280,6 +280,18 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, whatever another process commits meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     @property
     def index_path(self) -> Path:
         """Where the FAISS index of this store lives: beside the database, named with the store's own
@@ -486,6 +498,12 @@ class Store:
     def passages(
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
+        with self.snapshot():  # a document replaced meanwhile by another process is seen whole or not at all
+            return self._passages(kind=kind, doc_ids=doc_ids, ids=ids)
+
+    def _passages(
+        self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
+    ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
         sql = "SELECT id, doc_id, page, start, end, text, kind, heading FROM passages"
         where: list[str] = []
@@ -591,6 +609,32 @@ class Store:
             buf += blob
         vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
+
+    def passage_vectors_with_hashes(self, model: str, dim: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(passage ids, text hashes, vectors) of every embedded passage, in id order, read in one snapshot."""
+        ids: list[int] = []
+        hashes: list[str] = []
+        buf = bytearray()
+        with self.snapshot():
+            rows = self.db.execute(
+                "SELECT p.id, p.text_hash, e.vector FROM passages p"
+                " JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash ORDER BY p.id",
+                (model,),
+            ).fetchall()
+        for pid, h, blob in rows:
+            ids.append(pid)
+            hashes.append(h)
+            buf += blob
+        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+        return np.asarray(ids, dtype=np.int64), hashes, vecs.astype(np.float32, copy=False)
+
+    def passage_hashes(self, model: str) -> dict[int, str]:
+        """passage id -> text hash of every passage with a vector for ``model``."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text_hash FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash",
+            (model,),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
 
     def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

@@ -281,3 +281,82 @@ def test_a_lone_surrogate_in_a_jsonl_table_fails_that_file_only(tmp_path: Path) 
     assert status["a_bad.jsonl"]["status"] == "failed" and "line 2" in status["a_bad.jsonl"]["message"]
     assert status["b_good.jsonl"]["status"] == "added" and status["c_good.md"]["status"] == "added"
     assert len([ln for ln in err.splitlines() if "failed" in ln]) == 1
+
+
+# --- the FAISS index is checked against the database -----------------------------------------------
+
+SAID_B = "We will open a crisis cafe in every town centre by 2026 with peer support workers."
+SAID_C = "We will train every school nurse in suicide prevention within two years of this plan."
+
+
+def _draft_status(store: Path, tmp_path: Path, text: str) -> str:
+    draft = tmp_path / "draft.md"
+    draft.write_text(f"# Draft\n\n1. {text}\n")
+    code, out, err = run(store, "check", str(draft), "--format", "json")
+    assert code == 0, err
+    (p,) = [p for p in json.loads(out)["passages"] if p["text"].endswith(text[-20:])]
+    return f"{p['status']}:{p['matches'][0]['type'] if p['matches'] else ''}"
+
+
+def test_a_database_restored_from_a_backup_with_a_newer_index_gives_right_answers(tmp_path: Path) -> None:
+    import shutil
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in [("a", "We will expand talking therapies for older adults."), ("b", SAID_B), ("c", SAID_C)]:
+        (docs / f"{name}.md").write_text(f"# {name}\n\n{text}\n")
+    store = tmp_path / "s.db"
+    assert run(store, "ingest", str(docs / "a.md"))[0] == 0 and run(store, "index")[0] == 0
+    shutil.copy(store, tmp_path / "backup.db")
+    assert run(store, "ingest", str(docs / "b.md"))[0] == 0 and run(store, "index")[0] == 0
+    assert _draft_status(store, tmp_path, SAID_B) == "repeat:verbatim"
+    shutil.copy(tmp_path / "backup.db", store)  # restored; the index file beside it is newer
+    assert run(store, "ingest", str(docs / "c.md"))[0] == 0  # reuses b's passage id for another text
+    assert _draft_status(store, tmp_path, SAID_B) == "new:"  # b is not in the restored database
+    assert _draft_status(store, tmp_path, SAID_C) == "repeat:verbatim"
+
+
+def test_a_corrupted_index_body_is_rebuilt(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "b.md").write_text(f"# b\n\n{SAID_B}\n")
+    (docs / "c.md").write_text(f"# c\n\n{SAID_C}\n")
+    store = tmp_path / "s.db"
+    assert run(store, "ingest", str(docs))[0] == 0 and run(store, "index")[0] == 0
+    faiss_file = next(tmp_path.glob("s.*.faiss"))
+    data = bytearray(faiss_file.read_bytes())
+    for k in range(len(data) - 600, len(data) - 100):  # scramble stored vectors
+        data[k] ^= 0x5A
+    faiss_file.write_bytes(bytes(data))
+    assert _draft_status(store, tmp_path, SAID_C) == "repeat:verbatim"
+    assert _draft_status(store, tmp_path, SAID_B) == "repeat:verbatim"
+    from dedup.index import load_index
+    from dedup.store import Store
+
+    with Store(store) as s:
+        assert load_index(s, 256).trusted  # the file was rewritten whole
+
+
+def test_concurrent_index_writers_do_not_collide(tmp_path: Path) -> None:
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):
+        (docs / f"d{i}.md").write_text(f"# d{i}\n\nWe will fund project number {i} for young carers.\n")
+    store = tmp_path / "s.db"
+    assert run(store, "ingest", str(docs))[0] == 0
+    env = dict(os.environ, DEDUP_MODEL="hashing")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dedup", "--store", str(store), "-q", "index"],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(6)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+    assert _draft_status(store, tmp_path, "We will fund project number 3 for young carers.") == "repeat:verbatim"
