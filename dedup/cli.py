@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from dedup.errors import DedupError
+from dedup.limits import DEFAULT_LIMITS
 from dedup.output import Format, Table, emit
 
 if TYPE_CHECKING:
@@ -56,6 +57,26 @@ ModelOpt = Annotated[
         help="A sentence-transformers model folder. Default: the store's model, else the packaged all-MiniLM-L6-v2.",
     ),
 ]
+
+
+MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", min=0.001, help="Refuse files larger than this many MB.")]
+MaxCharsOpt = Annotated[
+    int, typer.Option("--max-chars", min=1, help="Refuse files holding more characters of text than this.")
+]
+MaxPassagesOpt = Annotated[
+    int, typer.Option("--max-passages", min=1, help="Refuse documents cut into more passages than this.")
+]
+MaxDocxOpt = Annotated[
+    float, typer.Option("--max-docx-xml-mb", min=0.001, help="Refuse DOCX files whose XML inflates past this many MB.")
+]
+
+
+def _limits(max_file_mb: float, max_chars: int, max_passages: int, max_docx_xml_mb: float) -> Any:
+    from dedup.limits import Limits
+
+    return Limits(
+        max_file_mb=max_file_mb, max_chars=max_chars, max_passages=max_passages, max_docx_xml_mb=max_docx_xml_mb
+    )
 
 
 @app.callback()
@@ -228,6 +249,10 @@ def ingest(
     year_column: Annotated[str | None, typer.Option(help="Tables: column holding the year.")] = None,
     date_column: Annotated[str | None, typer.Option(help="Tables: column holding a date (its year is used).")] = None,
     title_column: Annotated[str | None, typer.Option(help="Tables: column holding the title.")] = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -249,6 +274,7 @@ def ingest(
             columns=TableColumns(
                 text=text_column, id=id_column, org=org_column, year=year_column, date=date_column, title=title_column
             ),
+            limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb),
         )
     table = Table(
         "Ingested",
@@ -747,13 +773,19 @@ def scan(
     threshold: ThresholdOpt = None,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
     check_output(fmt, out, [*folder, manifest])
     with open_store(create=True) as store:
-        report = _ingest_with_progress(store, folder, manifest=manifest)
+        report = _ingest_with_progress(
+            store, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
+        )
         note(f"{len(store.documents())} documents, {store.passage_count()} passages in {safe(store.path)}")
         embedder = ensure_indexed(store, model)
         _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)

@@ -360,3 +360,85 @@ def test_concurrent_index_writers_do_not_collide(tmp_path: Path) -> None:
     assert [p.returncode for p in procs] == [0] * 6, errors
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
     assert _draft_status(store, tmp_path, "We will fund project number 3 for young carers.") == "repeat:verbatim"
+
+
+# --- limits on what one file may cost ------------------------------------------------------------
+
+
+def _ingest_json(store: Path, *args: str) -> tuple[int, dict[str, dict[str, str]], str]:
+    code, out, err = run(store, "ingest", *args, "--format", "json")
+    return code, {Path(f["path"]).name: f for f in json.loads(out)["files"]}, err
+
+
+def test_a_huge_single_line_text_file_is_refused_at_once_and_the_others_go_on(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "huge.txt").write_bytes(b"We will do more. " * 3_200_000)  # 54 MB on one line
+    (folder / "small.md").write_text("# S\n\nWe will train every GP in suicide prevention.\n")
+    code, files, err = _ingest_json(tmp_path / "s.db", str(folder))
+    assert code == 1 and files["small.md"]["status"] == "added"
+    assert files["huge.txt"]["status"] == "failed" and "--max-chars" in files["huge.txt"]["message"]
+
+
+@pytest.mark.parametrize(
+    "option,low,high",
+    [("--max-chars", "2000", "200000"), ("--max-passages", "10", "1000"), ("--max-file-mb", "0.01", "1")],
+)
+def test_each_limit_is_named_in_the_message_and_can_be_raised(tmp_path: Path, option: str, low: str, high: str) -> None:
+    doc = tmp_path / "long.md"
+    doc.write_text("# Long\n\n" + "".join(f"We will fund project number {i} for carers.\n\n" for i in range(400)))
+    store = tmp_path / "s.db"
+    code, files, _ = _ingest_json(store, str(doc), option, low)
+    assert code == 1 and files["long.md"]["status"] == "failed"
+    assert option in files["long.md"]["message"] and "raise the limit" in files["long.md"]["message"]
+    code, files, err = _ingest_json(store, str(doc), option, high)
+    assert code == 0 and files["long.md"]["status"] == "added", err
+
+
+def _docx(path: Path, paragraphs: int, styles: tuple[str, ...] = ("Normal",)) -> Path:
+    import docx
+
+    d = docx.Document()
+    for i in range(paragraphs):
+        d.add_paragraph(
+            f"We will improve mental health service number {i} in the county.", style=styles[i % len(styles)]
+        )
+    d.save(str(path))
+    return path
+
+
+def test_a_docx_whose_xml_inflates_past_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = _docx(tmp_path / "bomb.docx", 3)
+    with zipfile.ZipFile(bomb, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/glossary.xml", b"<a>" + b" " * (3 << 20) + b"</a>")  # 3 MB of XML in a few KB
+    assert bomb.stat().st_size < 100_000
+    store = tmp_path / "s.db"
+    code, files, _ = _ingest_json(store, str(bomb), "--max-docx-xml-mb", "2")
+    assert code == 1 and "--max-docx-xml-mb" in files["bomb.docx"]["message"]
+    code, files, _ = _ingest_json(store, str(bomb), "--max-docx-xml-mb", "8")
+    assert code == 0 and files["bomb.docx"]["status"] == "added"
+
+
+def test_the_docx_reader_looks_each_style_up_once_not_once_per_paragraph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # python-docx scans every style of the document for each paragraph's style: quadratic-feeling
+    # minutes on long documents (a 3 MB-XML DOCX took 60 s). The reader caches by style id.
+    from docx.parts.document import DocumentPart
+
+    from dedup.extract import extract
+
+    calls = []
+    real = DocumentPart.get_style
+
+    def counting(self: DocumentPart, style_id: str | None, style_type: object) -> object:
+        calls.append(style_id)
+        return real(self, style_id, style_type)
+
+    monkeypatch.setattr(DocumentPart, "get_style", counting)
+    path = _docx(tmp_path / "long.docx", 600, styles=("Normal", "List Bullet", "Heading 1"))
+    blocks = extract(path).blocks
+    assert len(blocks) == 600 and {b.kind for b in blocks} == {"paragraph", "item", "heading"}
+    assert len(calls) <= 3
