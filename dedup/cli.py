@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS
 from dedup.output import Format, Table, emit
 
@@ -103,8 +104,18 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
         def run(*args: Any, **kwargs: Any) -> None:
             try:
                 fn(*args, **kwargs)
+            except Interrupted as exc:
+                err_console.print(f"[yellow]interrupted:[/yellow] {safe(exc)}", soft_wrap=True)
+                raise typer.Exit(130) from None
+            except KeyboardInterrupt:
+                err_console.print("[yellow]interrupted[/yellow]: nothing half-written was kept", soft_wrap=True)
+                raise typer.Exit(130) from None
             except DedupError as exc:
                 raise fail(str(exc)) from None
+            except sqlite3.Error as exc:
+                from dedup.store import default_store_path, store_error
+
+                raise fail(str(store_error(exc, state.store_path or default_store_path()))) from None
 
         app.command()(run)
         return fn
@@ -149,7 +160,7 @@ def safe(text: object) -> str:
 
 
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {safe(message)}", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {safe(' '.join(message.split()))}", soft_wrap=True)  # one line
     return typer.Exit(1)
 
 
@@ -170,6 +181,8 @@ def open_store(create: bool = False) -> Iterator[Store]:
     try:
         with Store(path, create=create) as store:
             yield store
+    except Interrupted:
+        raise  # the command's wrapper says what was kept
     except DedupError as exc:
         raise fail(str(exc)) from None
 
@@ -223,14 +236,23 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
     """Ingest with a progress bar, each failed file reported on its own line as it happens."""
     from dedup.ingest import ingest as run_ingest
 
-    with progress_bar("ingesting") as (advance, total):
+    seen: list[Any] = []
+    try:
+        with progress_bar("ingesting") as (advance, total):
 
-        def on_result(r: Any) -> None:
-            advance(1)
-            if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
+            def on_result(r: Any) -> None:
+                seen.append(r)
+                advance(1)
+                if r.status == "failed":
+                    err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
-        return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+            return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+    except KeyboardInterrupt:
+        stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
+        raise Interrupted(
+            f"ingest stopped after {len(seen)} files; the {stored} files added or replaced are kept whole "
+            "(a file being written was not): run the same command again to continue"
+        ) from None
 
 
 @command()
@@ -981,6 +1003,14 @@ def main() -> None:
     except DedupError as exc:  # raised outside open_store (e.g. while loading a model)
         err_console.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
         sys.exit(1)
+    except SystemExit as exc:
+        if exc.code == 130:
+            # Stopped with Ctrl-C: the store is closed and what was kept is said; skip the seconds
+            # of interpreter teardown (torch's thread pools) so the prompt is back at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder, ProgressFn
-from dedup.errors import ModelError
+from dedup.errors import Interrupted, ModelError
 from dedup.safeio import atomic_write
 from dedup.store import Store
+
+#: Vectors are committed to the store every this many texts (about 10 s of CPU embedding), so a kill
+#: loses at most one batch and a rerun resumes where the last one ended.
+COMMIT_EVERY = 1024
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,26 @@ def ensure_index(
 ) -> IndexStats:
     """Embed passages that have no cached vector, then bring the FAISS index up to date."""
     check_model(store, embedder)
-    missing = store.missing_embeddings(embedder.name)
+    # Shortest first: each batch then holds texts of similar length (little padding), as embed() would.
+    missing = sorted(store.missing_embeddings(embedder.name), key=lambda ht: len(ht[1]))
     if on_total:
         on_total(len(missing))
     if missing:
-        vectors = embedder.embed([t for _, t in missing], progress=progress)
-        store.put_embeddings(embedder.name, [h for h, _ in missing], vectors)
+        # Recorded before the first batch, so a stopped run resumes with the same model.
+        store.set_meta("model", embedder.name)
+        store.set_meta("dim", str(embedder.dim))
+    done = 0
+    try:
+        for lo in range(0, len(missing), COMMIT_EVERY):
+            batch = missing[lo : lo + COMMIT_EVERY]
+            vectors = embedder.embed([t for _, t in batch], progress=progress)
+            store.put_embeddings(embedder.name, [h for h, _ in batch], vectors)  # committed: kept if stopped
+            done += len(batch)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"embedding stopped; {done} of {len(missing)} new passage texts were embedded and saved: "
+            "run the command again to resume from there"
+        ) from None
     store.set_meta("model", embedder.name)
     store.set_meta("dim", str(embedder.dim))
     added, removed, total = _sync_faiss(store, embedder.name, embedder.dim)

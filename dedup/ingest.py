@@ -7,6 +7,7 @@ that fails is reported and skipped; the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -451,13 +452,50 @@ def _parse_all(
         for f, digest, mrow in items:
             yield f, digest, mrow, _parse_worker(str(f), limits)
         return
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init, initargs=(os.getpid(),))
+    try:
         # Largest files first keeps both workers busy to the end; results are yielded as submitted.
         futures: dict[Path, Future[Parsed | InputError]] = {}
         for f, _, _ in sorted(items, key=lambda t: -t[0].stat().st_size):
             futures[f] = pool.submit(_parse_worker, str(f), limits)
         for f, digest, mrow in items:
             yield f, digest, mrow, futures[f].result()
+    except BaseException:  # Ctrl-C, an error, or the consumer gone: stop the workers now, not after their files
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _worker_init(parent: int) -> None:
+    """A parse worker: Ctrl-C is the parent's to handle (it stops the workers at once), and a worker
+    whose parent died (kill -9) exits instead of living on."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: the kernel kills the worker when the parent dies
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _ingest_table(

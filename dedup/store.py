@@ -13,7 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,35 @@ from dedup.models import Document, Passage, PassageDraft
 from dedup.textnorm import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
+
+
+def lock_timeout() -> float:
+    """How long to wait for another process's write lock (DEDUP_LOCK_TIMEOUT seconds, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("DEDUP_LOCK_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def store_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
+    """One line for an SQLite error on the store: what happened and what to do."""
+    msg = str(exc).lower()
+    if "readonly" in msg or "read-only" in msg:
+        why = "is read-only (check the permissions of the file and its folder), so nothing was written"
+        return StoreError(f"{path} {why}; make it writable, or copy it and pass --store COPY")
+    if "disk is full" in msg or "disk full" in msg or "no space" in msg:
+        return StoreError(
+            f"the disk holding {path} is full; the store keeps its last complete state: free some space and run again"
+        )
+    if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
+        return StoreError(f"{path} is damaged ({exc}); restore it from a backup, or ingest into a new --store")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(
+            f"{path} is locked by another program for over {lock_timeout():.0f} s; wait for it to finish and run again"
+        )
+    if "unable to open" in msg or "disk i/o" in msg:
+        return StoreError(f"{path} cannot be opened or read ({exc}); check the disk and the file's permissions")
+    return StoreError(f"{path}: the store failed ({exc}); nothing more was written")
 
 
 def default_store_path() -> Path:
@@ -249,13 +278,23 @@ class Store:
                 raise StoreError(f"no store at {self.path}; run `dedup ingest PATH` first, or pass --store")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=lock_timeout(), isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+            damage = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            known = store_error(exc, self.path)
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            raise known from exc
+        if damage != "ok":
+            damage = " ".join(str(damage).replace("*** in database main ***", "").split())
+            self.db.close()
+            raise StoreError(
+                f"{self.path} is damaged ({damage}); restore it from a backup, or ingest into a new --store"
+            )
         self.db.row_factory = sqlite3.Row
 
     # -- lifecycle
@@ -277,7 +316,11 @@ class Store:
             yield
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may already have rolled back (a full disk, an I/O error): the original error is
+            # the one to report, never "cannot rollback - no transaction is active".
+            if self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
 
     @contextmanager
@@ -297,9 +340,9 @@ class Store:
         """Where the FAISS index of this store lives: beside the database, named with the store's own
         id, so an index left by a deleted or replaced store of the same name is never read."""
         sid = self.get_meta("store_id")
-        if sid is None:
-            sid = uuid.uuid4().hex[:12]
-            self.set_meta("store_id", sid)
+        if sid is None:  # first use; another process may be doing the same: the first one wins
+            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex[:12],))
+            sid = self.get_meta("store_id") or ""
         return self.path.with_name(f"{self.path.stem}.{sid}.faiss")
 
     def stale_index_files(self) -> list[Path]:
@@ -311,10 +354,15 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path} was made by a newer dedup (schema {version}); upgrade dedup to open it")
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        while version < len(MIGRATIONS):
             with self.transaction():
-                migration(self.db)
-                self.db.execute(f"PRAGMA user_version = {number}")
+                # Read again under the write lock: another process creating the same new store at
+                # the same moment may have just applied this migration.
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version < len(MIGRATIONS):
+                    MIGRATIONS[version](self.db)
+                    version += 1
+                    self.db.execute(f"PRAGMA user_version = {version}")
 
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])

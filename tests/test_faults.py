@@ -442,3 +442,228 @@ def test_the_docx_reader_looks_each_style_up_once_not_once_per_paragraph(
     blocks = extract(path).blocks
     assert len(blocks) == 600 and {b.kind for b in blocks} == {"paragraph", "item", "heading"}
     assert len(calls) <= 3
+
+
+# --- stopping and resuming -----------------------------------------------------------------------
+
+
+def test_embeddings_are_committed_in_batches_and_a_stopped_index_resumes(
+    small_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dedup.index
+    from dedup.embed import HashingEmbedder
+    from dedup.errors import Interrupted
+    from dedup.index import ensure_index
+    from dedup.store import Store
+
+    monkeypatch.setattr(dedup.index, "COMMIT_EVERY", 10)
+
+    class StopsOnThirdBatch(HashingEmbedder):
+        calls = 0
+        texts = 0
+
+        def embed(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            type(self).calls += 1
+            type(self).texts += len(texts)
+            if self.calls == 3 and self.stop:
+                raise KeyboardInterrupt
+            return super().embed(texts, progress)
+
+    with Store(small_store) as store:
+        total = len(store.missing_embeddings("hashing-256"))
+        assert total > 30
+        first = StopsOnThirdBatch()
+        first.stop = True  # type: ignore[attr-defined]
+        with pytest.raises(Interrupted, match=f"20 of {total} new passage texts were embedded and saved"):
+            ensure_index(store, first)
+        assert len(store.missing_embeddings("hashing-256")) == total - 20
+        StopsOnThirdBatch.calls = StopsOnThirdBatch.texts = 0
+        second = StopsOnThirdBatch()
+        second.stop = False  # type: ignore[attr-defined]
+        stats = ensure_index(store, second)
+        assert second.texts == total - 20 and stats.embedded == total - 20
+        assert stats.total == store.passage_count()
+
+
+def _many_pdfs(tmp_path: Path, copies: int = 4) -> Path:
+    src = tmp_path / "many"
+    for i in range(copies):
+        (src / f"copy{i}").mkdir(parents=True)
+        for f in CORPUS.glob("*.pdf"):
+            (src / f"copy{i}" / f.name).write_bytes(f.read_bytes())
+    return src
+
+
+def _start(store: Path, *args: str) -> subprocess.Popen[str]:
+    import signal
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "dedup", "--store", str(store), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+        env=dict(os.environ, DEDUP_MODEL="hashing"),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _wait_for_documents(store: Path, n: int, proc: subprocess.Popen[str]) -> None:
+    import sqlite3
+    import time
+
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if store.exists():
+            try:
+                with sqlite3.connect(store, timeout=1) as db:
+                    if db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= n:
+                        return
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_ctrl_c_during_a_multi_file_ingest_stops_at_once_says_what_was_kept_and_resumes(
+    tmp_path: Path, twice: bool
+) -> None:
+    import signal
+    import time
+
+    src = _many_pdfs(tmp_path)
+    store = tmp_path / "s.db"
+    proc = _start(store, "ingest", str(src))
+    _wait_for_documents(store, 2, proc)
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    if twice:
+        time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)  # a hang guard, not a speed test (RELIABILITY.md has figures)
+    assert proc.returncode == 130, err
+    line = one_line(err)
+    assert line.startswith("interrupted: ingest stopped after") and "run the same command again" in line
+    time.sleep(1.0)
+    assert not [w for w in workers if _alive(w)], "parse workers outlived the run"
+    rerun = _start(store, "-q", "ingest", str(src))
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    from dedup.store import Store
+
+    with Store(store) as s:
+        assert len(s.documents()) == len(list(src.rglob("*.pdf")))
+
+
+def test_sigkill_leaves_no_orphan_worker_processes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    src = _many_pdfs(tmp_path)
+    store = tmp_path / "s.db"
+    proc = _start(store, "-q", "ingest", str(src))
+    _wait_for_documents(store, 2, proc)
+    workers = _children(proc.pid)
+    assert workers, "the ingest should run parse workers"
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only, as an OOM killer would
+    proc.communicate(timeout=20)
+    deadline = time.time() + 5
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "parse workers outlived their parent"
+
+
+def test_two_first_ingests_into_a_new_store_both_succeed(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.md").write_text(f"# {name}\n\nWe will expand crisis services, plan {name}.\n")
+    for trial in range(3):
+        store = tmp_path / f"new{trial}.db"
+        procs = [_start(store, "-q", "ingest", str(tmp_path / f"{n}.md")) for n in ("a", "b")]
+        errs = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], errs
+
+
+# --- store errors are one line -------------------------------------------------------------------
+
+
+def test_a_read_only_store_is_one_line(small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    import dedup.store
+
+    real = sqlite3.connect
+
+    def read_only(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        kwargs.pop("uri", None)
+        return real(f"file:{path}?mode=ro", *args, uri=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dedup.store.sqlite3, "connect", read_only)  # what chmod 444 does for a non-root user
+    doc = tmp_path / "new.md"
+    doc.write_text("# New\n\nWe will open a new crisis line.\n")
+    before = small_store.read_bytes()
+    code, _, err = run(small_store, "ingest", str(doc))
+    assert code == 1 and "read-only" in one_line(err)
+    assert small_store.read_bytes() == before
+
+
+def test_a_full_disk_under_the_store_is_one_line_and_the_store_stays_consistent(tmp_path: Path) -> None:
+    import sqlite3
+
+    src = _many_pdfs(tmp_path, copies=2)
+    with small_filesystem(tmp_path, "400k") as mnt:
+        store = mnt / "s.db"
+        code, _, err = run(store, "ingest", str(src))
+        assert code == 1 and "is full" in one_line(err) and "Traceback" not in err
+        db = sqlite3.connect(store)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        orphans = db.execute(
+            "SELECT COUNT(*) FROM passages p WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = p.doc_id)"
+        ).fetchone()[0]
+        db.close()
+        assert orphans == 0
+
+
+def test_a_damaged_store_is_one_line_for_reading_and_writing_commands(small_store: Path, tmp_path: Path) -> None:
+    data = bytearray(small_store.read_bytes())
+    page = 4096
+    for k in range(2 * page, min(len(data), 6 * page), 7):  # scribble over pages 3-6
+        data[k] = 0xFF
+    small_store.write_bytes(bytes(data))
+    doc = tmp_path / "new.md"
+    doc.write_text("# New\n\nWe will open a new crisis line.\n")
+    for args in (["docs"], ["ingest", str(doc)]):
+        code, _, err = run(small_store, *args)
+        assert code == 1 and "damaged" in one_line(err), args
+
+
+def test_a_write_lock_held_by_another_program_is_one_line(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("DEDUP_LOCK_TIMEOUT", "0.5")  # 30 s by default
+    holder = sqlite3.connect(small_store, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        doc = tmp_path / "new.md"
+        doc.write_text("# New\n\nWe will open a new crisis line.\n")
+        code, _, err = run(small_store, "ingest", str(doc))
+        assert code == 1 and "locked by another program" in one_line(err)
+        assert run(small_store, "docs", "--format", "json")[0] == 0  # readers are not blocked
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
