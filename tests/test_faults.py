@@ -667,3 +667,60 @@ def test_a_write_lock_held_by_another_program_is_one_line(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_check_ignores_index_hits_whose_passage_was_removed_meanwhile(
+    small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process re-ingests a changed document between the index search and the passage read.
+    import numpy as np
+
+    import dedup.index
+
+    real = dedup.index.search
+
+    def with_a_vanished_passage(store, vectors, k):  # type: ignore[no-untyped-def]
+        scores, ids = real(store, vectors, k)
+        ids = ids.copy()
+        if ids.size:
+            ids[:, 0] = 10**9  # a passage id no longer in the database
+        return np.maximum(scores, 0.99), ids
+
+    monkeypatch.setattr(dedup.index, "search", with_a_vanished_passage)
+    code, out, err = run(small_store, "check", str(SMALL[0]), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["passages"]
+
+
+def test_sigkill_at_several_points_of_a_scan_then_a_rerun_gives_a_consistent_store(tmp_path: Path) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    from dedup.index import load_index
+    from dedup.store import Store
+
+    src = _many_pdfs(tmp_path, copies=3)
+    store = tmp_path / "s.db"
+    report = tmp_path / "report.json"
+    report.write_text('{"previous": true}\n')
+    for delay in (1.0, 2.5, 4.0, 6.0):  # during ingest, then later (index, clustering, writing)
+        proc = _start(store, "-q", "scan", str(src), "--out", str(report))
+        time.sleep(delay)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        if store.exists():
+            db = sqlite3.connect(store)
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
+        text = report.read_text()
+        assert text == '{"previous": true}\n' or "clusters" in json.loads(text)  # old or new, never partial
+    final = _start(store, "-q", "scan", str(src), "--out", str(report))
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err
+    assert "clusters" in json.loads(report.read_text())
+    with Store(store) as s:
+        assert len(s.documents()) == len(list(src.rglob("*.pdf")))
+        loaded = load_index(s, 256, "hashing-256")
+        assert loaded.trusted and loaded.hashes == s.passage_hashes("hashing-256")
