@@ -108,7 +108,11 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
                 err_console.print(f"[yellow]interrupted:[/yellow] {safe(exc)}", soft_wrap=True)
                 raise typer.Exit(130) from None
             except KeyboardInterrupt:
-                err_console.print("[yellow]interrupted[/yellow]: nothing half-written was kept", soft_wrap=True)
+                err_console.print(
+                    "[yellow]interrupted:[/yellow] stopped; what was already saved is kept whole, nothing "
+                    "half-written: run the command again",
+                    soft_wrap=True,
+                )
                 raise typer.Exit(130) from None
             except DedupError as exc:
                 raise fail(str(exc)) from None

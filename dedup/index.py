@@ -7,6 +7,7 @@ vectors; adding or removing documents updates it without re-embedding the rest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -70,6 +71,9 @@ def ensure_index(
             store.put_embeddings(embedder.name, [h for h, _ in batch], vectors)  # committed: kept if stopped
             done += len(batch)
     except KeyboardInterrupt:
+        # Counted in the store: the signal may land after a batch's COMMIT but before it was counted.
+        with contextlib.suppress(Exception):
+            done = len(missing) - len(store.missing_embeddings(embedder.name))
         raise Interrupted(
             f"embedding stopped; {done} of {len(missing)} new passage texts were embedded and saved: "
             "run the command again to resume from there"

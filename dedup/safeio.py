@@ -122,9 +122,16 @@ def _same(a: Path, b: Path) -> bool:
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):  # a name no file can have (a NUL byte): not the same file
+        return False
+
+
+def _is_dir(p: Path) -> bool:
+    try:
+        return p.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def is_store_file(path: Path, store: Path) -> bool:
@@ -149,7 +156,7 @@ def check_destination(out: Path, store: Path | None, inputs: Iterable[Path] = ()
             raise DedupError(
                 f"{option} {out} is an input of this run; writing there would destroy it: choose another file"
             )
-        if out.exists() and given.is_dir():
+        if out.exists() and _is_dir(given):
             try:
                 out.resolve().relative_to(given.resolve())
             except ValueError:
