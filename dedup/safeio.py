@@ -9,11 +9,13 @@ files) or an input of the same run, before any work is done.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -50,6 +52,7 @@ def atomic_write(path: Path, content: str | bytes | Writer) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(path)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise _fail(path, exc) from exc
@@ -78,6 +81,20 @@ def atomic_write(path: Path, content: str | bytes | Writer) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: A temporary file of this target older than this was left by a killed writer (a live one is younger).
+STALE_TEMP_S = 3600
+
+
+def _remove_stale_temps(path: Path) -> None:
+    now = time.time()
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - old.stat().st_mtime > STALE_TEMP_S:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def _write_stream(path: Path, content: str | bytes | Writer) -> None:

@@ -724,3 +724,17 @@ def test_sigkill_at_several_points_of_a_scan_then_a_rerun_gives_a_consistent_sto
         assert len(s.documents()) == len(list(src.rglob("*.pdf")))
         loaded = load_index(s, 256, "hashing-256")
         assert loaded.trusted and loaded.hashes == s.passage_hashes("hashing-256")
+
+
+def test_a_temp_file_left_by_a_killed_writer_is_cleared_by_the_next_write(tmp_path: Path) -> None:
+    import time
+
+    target = tmp_path / "report.html"
+    left = tmp_path / ".report.html.k1ll3d.tmp"  # what a SIGKILL mid-write leaves
+    left.write_text("half")
+    hour_ago = time.time() - 7200
+    os.utime(left, (hour_ago, hour_ago))
+    live = tmp_path / ".report.html.wr1t1ng.tmp"  # another writer's, still young: left alone
+    live.write_text("in progress")
+    atomic_write(target, "<p>new</p>")
+    assert target.read_text() == "<p>new</p>" and not left.exists() and live.exists()
