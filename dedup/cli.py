@@ -828,6 +828,10 @@ def check(
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -836,6 +840,7 @@ def check(
     The draft is not added to the corpus unless --add is given.
     """
     check_output(fmt, out, [draft], html=html)
+    limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 
     from dedup.draft import check_draft
@@ -844,7 +849,7 @@ def check(
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         try:
-            result = check_draft(store, embedder, draft)
+            result = check_draft(store, embedder, draft, limits=limits)
         except DedupError as exc:
             raise fail(str(exc)) from None
         data = draft_check_json(result)
@@ -913,7 +918,7 @@ def check(
         if add:
             from dedup.ingest import ingest as run_ingest
 
-            run_ingest(store, [draft])
+            run_ingest(store, [draft], limits=limits)
             ensure_indexed(store, model)
             note(f"added {safe(draft.name)} to the corpus")
 

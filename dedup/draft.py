@@ -13,6 +13,7 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
+from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import LinkType, Passage, PassageDraft
 from dedup.store import Store
@@ -99,6 +100,8 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
     return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out)
 
 
-def check_draft(store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K) -> DraftCheck:
+def check_draft(
+    store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K, limits: Limits = DEFAULT_LIMITS
+) -> DraftCheck:
     """Check the draft at ``path`` (PDF, DOCX, HTML, TXT, MD) against the indexed store."""
-    return check_parsed(store, embedder, parse_file(path), str(path), k=k)
+    return check_parsed(store, embedder, parse_file(path, limits), str(path), k=k)

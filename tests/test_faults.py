@@ -738,3 +738,11 @@ def test_a_temp_file_left_by_a_killed_writer_is_cleared_by_the_next_write(tmp_pa
     live.write_text("in progress")
     atomic_write(target, "<p>new</p>")
     assert target.read_text() == "<p>new</p>" and not left.exists() and live.exists()
+
+
+def test_check_applies_the_limits_to_the_draft(small_store: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Draft\n\n" + "".join(f"{i}. We will fund project {i} for young carers.\n" for i in range(50)))
+    code, _, err = run(small_store, "check", str(draft), "--max-passages", "10")
+    assert code == 1 and "--max-passages" in one_line(err)
+    assert run(small_store, "check", str(draft), "--max-passages", "100", "--format", "json")[0] == 0
