@@ -33,9 +33,10 @@ def _special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def _fail(path: Path, exc: OSError) -> DedupError:
+def _fail(path: Path, exc: OSError, stream: bool = False) -> DedupError:
     why = exc.strerror or str(exc)
-    return DedupError(f"{path}: cannot write it ({why}); any earlier file there is unchanged: choose another path")
+    kept = "" if stream else "; any earlier file there is unchanged"
+    return DedupError(f"{path}: cannot write it ({why}){kept}: choose another path")
 
 
 def atomic_write(path: Path, content: str | bytes | Writer) -> None:
@@ -110,7 +111,7 @@ def _write_stream(path: Path, content: str | bytes | Writer) -> None:
         with open(path, "wb") as f:
             f.write(data)
     except OSError as exc:
-        raise _fail(path, exc) from exc
+        raise _fail(path, exc, stream=True) from exc
 
 
 def _umask() -> int:
