@@ -746,3 +746,68 @@ def test_check_applies_the_limits_to_the_draft(small_store: Path, tmp_path: Path
     code, _, err = run(small_store, "check", str(draft), "--max-passages", "10")
     assert code == 1 and "--max-passages" in one_line(err)
     assert run(small_store, "check", str(draft), "--max-passages", "100", "--format", "json")[0] == 0
+
+
+_WRITER = """
+import sys, time
+from pathlib import Path
+from dedup.ingest import ingest
+from dedup.store import Store
+store, doc, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+end, n = time.time() + seconds, 0
+while time.time() < end:
+    n += 1
+    doc.write_text("# Plan\\n\\n" + "".join(f"We will fund project {i} for carers, version {n}.\\n\\n" for i in range(30)))
+    with Store(store) as s:
+        assert not ingest(s, [doc], workers=1).failed
+print(n)
+"""
+
+_READER = """
+import sys, time
+from pathlib import Path
+from dedup.draft import check_draft
+from dedup.embed import HashingEmbedder
+from dedup.index import ensure_index
+from dedup.store import Store
+store, draft, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+end, n = time.time() + seconds, 0
+while time.time() < end:
+    n += 1
+    with Store(store) as s:
+        e = HashingEmbedder()
+        ensure_index(s, e)
+        check_draft(s, e, draft)
+print(n)
+"""
+
+
+def test_concurrent_writer_and_readers_never_fail(small_store: Path, tmp_path: Path) -> None:
+    import sys
+
+    doc = tmp_path / "changing.md"
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Draft\n\n1. We will fund project 3 for carers, version 2.\n")
+    env = dict(os.environ, DEDUP_LOCK_TIMEOUT="30")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(small_store), str(doc), "4"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    ]
+    procs += [
+        subprocess.Popen(
+            [sys.executable, "-c", _READER, str(small_store), str(draft), "4"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-800:] for _, err in results]
+    assert all(int(out) >= 1 for out, _ in results)
