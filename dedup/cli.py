@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, Interrupted
+from dedup.limits import DEFAULT_LIMITS
 from dedup.output import Format, Table, emit
 
 if TYPE_CHECKING:
@@ -58,6 +60,26 @@ ModelOpt = Annotated[
 ]
 
 
+MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", min=0.001, help="Refuse files larger than this many MB.")]
+MaxCharsOpt = Annotated[
+    int, typer.Option("--max-chars", min=1, help="Refuse files holding more characters of text than this.")
+]
+MaxPassagesOpt = Annotated[
+    int, typer.Option("--max-passages", min=1, help="Refuse documents cut into more passages than this.")
+]
+MaxDocxOpt = Annotated[
+    float, typer.Option("--max-docx-xml-mb", min=0.001, help="Refuse DOCX files whose XML inflates past this many MB.")
+]
+
+
+def _limits(max_file_mb: float, max_chars: int, max_passages: int, max_docx_xml_mb: float) -> Any:
+    from dedup.limits import Limits
+
+    return Limits(
+        max_file_mb=max_file_mb, max_chars=max_chars, max_passages=max_passages, max_docx_xml_mb=max_docx_xml_mb
+    )
+
+
 @app.callback()
 def main_options(
     store: Annotated[
@@ -82,8 +104,22 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
         def run(*args: Any, **kwargs: Any) -> None:
             try:
                 fn(*args, **kwargs)
+            except Interrupted as exc:
+                err_console.print(f"[yellow]interrupted:[/yellow] {safe(exc)}", soft_wrap=True)
+                raise typer.Exit(130) from None
+            except KeyboardInterrupt:
+                err_console.print(
+                    "[yellow]interrupted:[/yellow] stopped; what was already saved is kept whole, nothing "
+                    "half-written: run the command again",
+                    soft_wrap=True,
+                )
+                raise typer.Exit(130) from None
             except DedupError as exc:
                 raise fail(str(exc)) from None
+            except sqlite3.Error as exc:
+                from dedup.store import default_store_path, store_error
+
+                raise fail(str(store_error(exc, state.store_path or default_store_path()))) from None
 
         app.command()(run)
         return fn
@@ -91,24 +127,53 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
     return register
 
 
-def check_output(fmt: Format, out: Path | None) -> None:
-    """Refuse an output that cannot be written before doing any work (xlsx without --out, a folder)."""
+def check_output(
+    fmt: Format | None, out: Path | None, inputs: Sequence[Path | str | None] = (), html: Path | None = None
+) -> None:
+    """Refuse, before doing any work, an output that cannot be written (xlsx without --out, a folder)
+    or that would overwrite the store or an input of this run."""
     from dedup.output import resolve_format
+    from dedup.safeio import check_destination
+    from dedup.store import default_store_path
 
+    store = state.store_path or default_store_path()
+    given = [Path(p) for p in inputs if p]
     try:
-        resolve_format(fmt, out)
+        if fmt is not None:
+            resolve_format(fmt, out)
+        for dest, option in ((out, "--out"), (html, "--html")):
+            if dest is None:
+                continue
+            if dest.is_dir():
+                raise DedupError(f"{option} {dest} is a folder; give a file name, e.g. {dest / 'report.html'}")
+            check_destination(dest, store, given, option)
+        if out is not None and html is not None and out.resolve() == html.resolve():
+            raise DedupError("--out and --html name the same file; give them different names")
     except DedupError as exc:
         raise fail(str(exc)) from None
 
 
+def safe(text: object) -> str:
+    """Untrusted text (from a document, a file name, a user) fit for a rich console line: no control
+    characters or escape sequences, no rich markup."""
+    from rich.markup import escape
+
+    from dedup.safeio import clean_for_terminal
+
+    return escape(clean_for_terminal(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {safe(' '.join(message.split()))}", soft_wrap=True)  # one line
     return typer.Exit(1)
 
 
 def note(message: str) -> None:
+    """A message on stderr; ``message`` may use rich markup, so interpolate untrusted text with safe()."""
     if not state.quiet:
-        err_console.print(message, soft_wrap=True)
+        from dedup.safeio import clean_for_terminal
+
+        err_console.print(clean_for_terminal(message), soft_wrap=True)
 
 
 @contextmanager
@@ -120,6 +185,8 @@ def open_store(create: bool = False) -> Iterator[Store]:
     try:
         with Store(path, create=create) as store:
             yield store
+    except Interrupted:
+        raise  # the command's wrapper says what was kept
     except DedupError as exc:
         raise fail(str(exc)) from None
 
@@ -173,14 +240,23 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
     """Ingest with a progress bar, each failed file reported on its own line as it happens."""
     from dedup.ingest import ingest as run_ingest
 
-    with progress_bar("ingesting") as (advance, total):
+    seen: list[Any] = []
+    try:
+        with progress_bar("ingesting") as (advance, total):
 
-        def on_result(r: Any) -> None:
-            advance(1)
-            if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
+            def on_result(r: Any) -> None:
+                seen.append(r)
+                advance(1)
+                if r.status == "failed":
+                    err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
-        return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+            return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+    except KeyboardInterrupt:
+        stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
+        raise Interrupted(
+            f"ingest stopped after {len(seen)} files; the {stored} files added or replaced are kept whole "
+            "(a file being written was not): run the same command again to continue"
+        ) from None
 
 
 @command()
@@ -199,6 +275,10 @@ def ingest(
     year_column: Annotated[str | None, typer.Option(help="Tables: column holding the year.")] = None,
     date_column: Annotated[str | None, typer.Option(help="Tables: column holding a date (its year is used).")] = None,
     title_column: Annotated[str | None, typer.Option(help="Tables: column holding the title.")] = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -210,6 +290,7 @@ def ingest(
 
     if title and len(paths) > 1:
         raise fail("--title names one document: give a single file with it")
+    check_output(fmt, out, [*paths, manifest])
     with open_store(create=True) as store:
         report = _ingest_with_progress(
             store,
@@ -219,6 +300,7 @@ def ingest(
             columns=TableColumns(
                 text=text_column, id=id_column, org=org_column, year=year_column, date=date_column, title=title_column
             ),
+            limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb),
         )
     table = Table(
         "Ingested",
@@ -241,6 +323,7 @@ def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the documents in the store with their metadata, passage counts, and what metadata is missing."""
     from dedup.output import document_json
 
+    check_output(fmt, out)
     with open_store() as store:
         documents = store.documents()
     rows, data = [], []
@@ -271,7 +354,7 @@ def remove(
     with open_store() as store:
         for ref in doc:
             removed = store.remove_document(ref)
-            note(f"removed {removed.id} ({removed.passage_count} passages)")
+            note(f"removed {safe(removed.id)} ({removed.passage_count} passages)")
         if store.index_path.exists() and store.get_meta("dim"):
             from dedup.index import _sync_faiss
 
@@ -291,20 +374,21 @@ def alias(
     """Show organisation aliases, or add one: `dedup alias "NHSE" "NHS England"`."""
     if name is not None and not name.strip():
         raise fail('the alias is empty; give the variant spelling, e.g. dedup alias NHSE "NHS England"')
+    check_output(fmt, out)
     if remove:
         if name is None or canonical is not None:
             raise fail("give just the alias to remove: dedup alias --remove ALIAS")
         with open_store() as store:
             if not store.remove_alias(name):
                 raise fail(f"'{name}' is not one of your aliases; `dedup alias` lists them")
-        note(f"'{name}' is no longer an alias")
+        note(f"'{safe(name)}' is no longer an alias")
         return
     with open_store(create=name is not None) as store:
         if name is not None:
             if canonical is None or not canonical.strip():
                 raise fail("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
             store.add_alias(name, canonical)
-            note(f"'{name}' now counts as '{canonical}'")
+            note(f"'{safe(name)}' now counts as '{safe(canonical)}'")
             return
         table = store.aliases()
     emit(
@@ -548,6 +632,7 @@ def compare(
     from dedup.embed import load_embedder
 
     data: dict[str, Any]
+    check_output(fmt, out, [pairs, *(v for v in (a, b) if v and len(v) < 1024 and "\n" not in v)])
     if pairs is not None:
         if a is not None or b is not None:
             raise fail("give either two texts/files or --pairs FILE.csv, not both")
@@ -847,14 +932,20 @@ def scan(
     units: UnitsOpt = False,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
-    check_output(fmt, out)
+    check_output(fmt, out, [*folder, manifest])
     with open_store(create=True) as store:
-        report = _ingest_with_progress(store, folder, manifest=manifest)
-        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
+        report = _ingest_with_progress(
+            store, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
+        )
+        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {safe(store.path)}")
         embedder = ensure_indexed(store, model)
         _run_recurring(
             store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
@@ -872,6 +963,10 @@ def check(
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -879,7 +974,8 @@ def check(
 
     The draft is not added to the corpus unless --add is given.
     """
-    check_output(fmt, out)
+    check_output(fmt, out, [draft], html=html)
+    limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 
     from dedup.draft import check_draft
@@ -888,7 +984,7 @@ def check(
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         try:
-            result = check_draft(store, embedder, draft)
+            result = check_draft(store, embedder, draft, limits=limits)
         except DedupError as exc:
             raise fail(str(exc)) from None
         data = draft_check_json(result)
@@ -953,13 +1049,13 @@ def check(
 
             data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
             render_check_report(_shareable(data), html)
-            note(f"wrote {html}")
+            note(f"wrote {safe(html)}")
         if add:
             from dedup.ingest import ingest as run_ingest
 
-            run_ingest(store, [draft])
+            run_ingest(store, [draft], limits=limits)
             ensure_indexed(store, model)
-            note(f"added {draft.name} to the corpus")
+            note(f"added {safe(draft.name)} to the corpus")
 
 
 #: The report's overlap table: at most this many document pairs, each sharing at least this share.
@@ -1023,6 +1119,7 @@ def report(
     from dedup.recurring import find_recurring
     from dedup.report import render_corpus_report
 
+    check_output(None, None, html=html)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         with progress_bar("finding links and clusters") as (advance, total):
@@ -1064,15 +1161,23 @@ def report(
         }
     render_corpus_report(_shareable(data), html)
     shown = f"{len(data['clusters'])} of {len(clusters)}" if len(data["clusters"]) < len(clusters) else len(clusters)
-    note(f"wrote {html} ({shown} recommendations, {len(documents)} documents)")
+    note(f"wrote {safe(html)} ({shown} recommendations, {len(documents)} documents)")
 
 
 def main() -> None:
     try:
         app()
     except DedupError as exc:  # raised outside open_store (e.g. while loading a model)
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
         sys.exit(1)
+    except SystemExit as exc:
+        if exc.code == 130:
+            # Stopped with Ctrl-C: the store is closed and what was kept is said; skip the seconds
+            # of interpreter teardown (torch's thread pools) so the prompt is back at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
 
 
 if __name__ == "__main__":

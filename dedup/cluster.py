@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.match import candidate_pairs, opposed
+from dedup.textnorm import LETTERS, fold
 
 #: Default merge threshold on the average pairwise weight (see benchmarks/cluster_quality.py).
 DEFAULT_THRESHOLD = 0.5
@@ -245,7 +245,7 @@ _STOP = frozenset(
     through thus to too under until up upon us very was we were what when where whether which while who
     whom whose why will with within without would yet you your""".split()
 )
-_WORD = re.compile(r"[a-z]+")
+_WORD = LETTERS  # words of any script; text is folded (NFKC, case folding) first
 
 
 def _stem(w: str) -> str:
@@ -257,7 +257,7 @@ def _stem(w: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words of ``text`` without stopwords or words under three letters."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in _STOP]
+    return [_stem(w) for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOP]
 
 
 def _idf(texts: Sequence[str], max_df: float) -> dict[str, float]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
+from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import LinkType, Passage, PassageDraft
 from dedup.store import Store
@@ -88,6 +89,7 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
         if pid >= 0 and s >= MIN_CANDIDATE_COSINE
     ]
     corpus = {p.id: p for p in store.passages(ids={pid for _, pid, _ in pairs})} if pairs else {}
+    pairs = [t for t in pairs if t[1] in corpus]  # a passage removed by another process meanwhile
     judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], [s for _, _, s in pairs])
     found: dict[int, list[Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):
@@ -105,6 +107,8 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
     return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out, body_of)
 
 
-def check_draft(store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K) -> DraftCheck:
+def check_draft(
+    store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K, limits: Limits = DEFAULT_LIMITS
+) -> DraftCheck:
     """Check the draft at ``path`` (PDF, DOCX, HTML, TXT, MD) against the indexed store."""
-    return check_parsed(store, embedder, parse_file(path), str(path), k=k)
+    return check_parsed(store, embedder, parse_file(path, limits), str(path), k=k)

@@ -52,9 +52,9 @@ def _env() -> jinja2.Environment:
 
 def _write(template: str, path: Path, **context: Any) -> None:
     html = _env().get_template(template).render(**context)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    from dedup.safeio import atomic_write
+
+    atomic_write(Path(path), html)
 
 
 def _pct(v: Any) -> str:

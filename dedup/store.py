@@ -13,7 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,38 @@ import numpy as np
 
 from dedup.errors import NotFound, StoreError
 from dedup.models import Document, Passage, PassageDraft
+from dedup.textnorm import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
+
+
+def lock_timeout() -> float:
+    """How long to wait for another process's write lock (DEDUP_LOCK_TIMEOUT seconds, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("DEDUP_LOCK_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def store_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
+    """One line for an SQLite error on the store: what happened and what to do."""
+    msg = str(exc).lower()
+    if "readonly" in msg or "read-only" in msg:
+        why = "is read-only (check the permissions of the file and its folder), so nothing was written"
+        return StoreError(f"{path} {why}; make it writable, or copy it and pass --store COPY")
+    if "disk is full" in msg or "disk full" in msg or "no space" in msg:
+        return StoreError(
+            f"the disk holding {path} is full; the store keeps its last complete state: free some space and run again"
+        )
+    if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
+        return StoreError(f"{path} is damaged ({exc}); restore it from a backup, or ingest into a new --store")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(
+            f"{path} is locked by another program for over {lock_timeout():.0f} s; wait for it to finish and run again"
+        )
+    if "unable to open" in msg or "disk i/o" in msg:
+        return StoreError(f"{path} cannot be opened or read ({exc}); check the disk and the file's permissions")
+    return StoreError(f"{path}: the store failed ({exc}); nothing more was written")
 
 
 def default_store_path() -> Path:
@@ -164,7 +194,7 @@ def org_key(name: str) -> str:
     ('Eastbrook Mental Health NHS Trust' = 'Eastbrook Mental Health Trust'; 'NHS England' stays).
     """
     s = re.sub(r"\([^)]*\)\s*$", "", name.strip())
-    s = s.lower().replace("&", " and ")
+    s = fold(s).replace("&", " and ")
     words = [_ORG_WORDS.get(w, w) for w in re.findall(r"\w+", s)]
     if words and words[0] == "the" and len(words) > 1:
         words = words[1:]
@@ -200,6 +230,8 @@ def strip_role(name: str) -> str:
     '[REDACTED], CEO, X' -> 'X'. A name with commas of its own ('Cumbria, Northumberland, Tyne and
     Wear NHS Foundation Trust') is kept whole."""
     parts = [p.strip() for p in _COMMA_OUTSIDE_PARENS.split(name.strip()) if p.strip()]
+    if not parts:
+        return ""
     while len(parts) > 1:
         head, nxt = parts[0], parts[1]
         person = bool(_PERSON.match(head)) and (
@@ -353,13 +385,23 @@ class Store:
                 raise StoreError(f"no store at {self.path}; run `dedup ingest PATH` first, or pass --store")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=lock_timeout(), isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+            damage = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            known = store_error(exc, self.path)
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            raise known from exc
+        if damage != "ok":
+            damage = " ".join(str(damage).replace("*** in database main ***", "").split())
+            self.db.close()
+            raise StoreError(
+                f"{self.path} is damaged ({damage}); restore it from a backup, or ingest into a new --store"
+            )
         self.db.row_factory = sqlite3.Row
 
     # -- lifecycle
@@ -381,17 +423,33 @@ class Store:
             yield
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may already have rolled back (a full disk, an I/O error): the original error is
+            # the one to report, never "cannot rollback - no transaction is active".
+            if self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, whatever another process commits meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     @property
     def index_path(self) -> Path:
         """Where the FAISS index of this store lives: beside the database, named with the store's own
         id, so an index left by a deleted or replaced store of the same name is never read."""
         sid = self.get_meta("store_id")
-        if sid is None:
-            sid = uuid.uuid4().hex[:12]
-            self.set_meta("store_id", sid)
+        if sid is None:  # first use; another process may be doing the same: the first one wins
+            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex[:12],))
+            sid = self.get_meta("store_id") or ""
         return self.path.with_name(f"{self.path.stem}.{sid}.faiss")
 
     def stale_index_files(self) -> list[Path]:
@@ -403,10 +461,15 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path} was made by a newer dedup (schema {version}); upgrade dedup to open it")
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        while version < len(MIGRATIONS):
             with self.transaction():
-                migration(self.db)
-                self.db.execute(f"PRAGMA user_version = {number}")
+                # Read again under the write lock: another process creating the same new store at
+                # the same moment may have just applied this migration.
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version < len(MIGRATIONS):
+                    MIGRATIONS[version](self.db)
+                    version += 1
+                    self.db.execute(f"PRAGMA user_version = {version}")
 
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -457,7 +520,8 @@ class Store:
         """
         if name is None or not name.strip():
             return None
-        parts = [p for p in (strip_role(re.sub(r"\s+", " ", x).strip()) for x in name.split(";")) if p]
+        pieces = [re.sub(r"\s+", " ", x).strip() for x in name.split(";")]
+        parts = [p for p in (strip_role(x) for x in pieces if x) if p]
         if len(parts) > 1:  # several addressees: each normalised, in order, once
             return "; ".join(dict.fromkeys(self._normalise_one(p) for p in parts))
         return self._normalise_one(parts[0]) if parts else None
@@ -697,6 +761,12 @@ class Store:
     def passages(
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
+        with self.snapshot():  # a document replaced meanwhile by another process is seen whole or not at all
+            return self._passages(kind=kind, doc_ids=doc_ids, ids=ids)
+
+    def _passages(
+        self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
+    ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
         sql = "SELECT id, doc_id, page, start, end, text, kind, heading FROM passages"
         where: list[str] = []
@@ -816,6 +886,32 @@ class Store:
             buf += blob
         vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
+
+    def passage_vectors_with_hashes(self, model: str, dim: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(passage ids, text hashes, vectors) of every embedded passage, in id order, read in one snapshot."""
+        ids: list[int] = []
+        hashes: list[str] = []
+        buf = bytearray()
+        with self.snapshot():
+            rows = self.db.execute(
+                "SELECT p.id, p.text_hash, e.vector FROM passages p"
+                " JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash ORDER BY p.id",
+                (model,),
+            ).fetchall()
+        for pid, h, blob in rows:
+            ids.append(pid)
+            hashes.append(h)
+            buf += blob
+        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+        return np.asarray(ids, dtype=np.int64), hashes, vecs.astype(np.float32, copy=False)
+
+    def passage_hashes(self, model: str) -> dict[int, str]:
+        """passage id -> text hash of every passage with a vector for ``model``."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text_hash FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash",
+            (model,),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
 
     def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
