@@ -140,7 +140,7 @@ def main() -> None:
         "ArgKP": ([train.name], [dev.name]),
         "planted": ([planted.name], [planted.name]),
     }
-    for held, (train_names, test_names) in sets.items():
+    for held, (_, test_names) in sets.items():
         tuning = [x for h, (tn, _) in sets.items() if h != held for x in tn]
         for m in table:
             p = tune(m, tuning)
