@@ -22,7 +22,8 @@ from dedup.match import candidate_pairs, opposed
 from dedup.models import Verdict
 from dedup.textnorm import LETTERS, fold
 
-#: Default merge threshold on the average pairwise weight (see benchmarks/cluster_quality.py).
+#: Default merge threshold of :func:`cluster` on the average pairwise weight (an array-level default;
+#: passages are clustered with :data:`DEFAULT_TEXT_THRESHOLD`).
 DEFAULT_THRESHOLD = 0.5
 
 
