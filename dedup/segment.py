@@ -241,20 +241,25 @@ _EXPLICIT = re.compile(
     re.I | re.X,
 )
 
-# Commitments by the authors or named bodies.
+# Commitments by the authors or named bodies: a body committing itself to act ("we will", "the
+# Council will", "we are committed to", "a crisis line will be established"), as opposed to
+# recommending that someone should. One pattern serves the classifier and ``is_commitment``.
 _BODY = (
     r"(?:we|the\s+(?:\w+\s+){0,2}(?:board|council|partnership|ccg|icb|trust|group|strategy|plan|system|"
-    r"authority|commissioners|partners|government|nhs)|partners|commissioners|this\s+(?:strategy|plan|"
-    r"partnership|board|action\s+plan)|our\s+(?:partners|organisations|services|partnership))"
+    r"authority|commissioners|partners|government|nhs|department|service|alliance|organisation)|partners|"
+    r"commissioners|this\s+(?:strategy|plan|partnership|board|action\s+plan)|our\s+(?:partners|organisations|"
+    r"services|partnership))"
 )
 _COMMITMENT = re.compile(
     r"\b(?:are|is|remain|remains)\s+(?:fully\s+|firmly\s+)?committed\s+to\b"
     r"|\bwe\s+(?:also\s+|therefore\s+|now\s+)?(?:commit|pledge|intend|propose|aim|plan|want)\s+to\b"
     r"|\bwe\s+(?:are|remain)\s+(?:determined|going)\s+to\b"
     r"|\bour\s+(?:aim|ambition|priority|priorities|commitment|goal|vision)\s+(?:is|are|will\s+be)\s+(?:to|that)\b"
+    r"|\bour\s+(?:commitment|pledge)s?\b"
     r"|\bwill\s+be\s+(?:developed|established|introduced|made\s+available|published|commissioned|set\s+up|"
     r"produced|implemented|rolled\s+out|embedded|expanded|strengthened|reviewed\s+(?:annually|regularly|every))\b"
-    rf"|\b{_BODY}\s+(?:\w+ly\s+|also\s+|therefore\s+|now\s+)?(?:will|shall|are\s+going\s+to)\b(?!\s+not\s+be\s+able)",
+    rf"|\b{_BODY}\s+(?:\w+ly\s+|also\s+|therefore\s+|now\s+)?(?:will|shall|are\s+going\s+to|intend\s+to|"
+    r"plan\s+to|(?:are|is)\s+committed\s+to|commit\s+to|pledge\s+to|aim\s+to)\b(?!\s+not\s+be\s+able)",
     re.I,
 )
 
@@ -684,16 +689,6 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         )
         for d in drafts
     ]
-
-
-# A body committing itself to act ("we will", "the Council will", "we are committed to"), as opposed
-# to recommending that someone should.
-_COMMITMENT = re.compile(
-    r"\b(?:we|the\s+(?:council|board|trust|icb|ccg|partnership|department|government|authority|partners|"
-    r"service|system|alliance|organisation|nhs))\s+(?:will|shall|are\s+going\s+to|intend\s+to|plan\s+to|"
-    r"(?:are|is)\s+committed\s+to|commit\s+to|pledge\s+to|aim\s+to)\b|\bour\s+(?:commitment|pledge)s?\b",
-    re.I,
-)
 
 
 def is_commitment(text: str) -> bool:

@@ -457,3 +457,23 @@ def test_real_pdf_pages_keep_span_invariant() -> None:
     check_spans(blocks, passages)
     assert any(p.kind == "recommendation" for p in passages)
     assert all(len(p.text.split()) <= 200 for p in passages)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our aim is to reduce waiting times for young people.",
+        "A new crisis line will be established for the county.",
+        "We remain determined to end out-of-area placements.",
+        "Partners will share data on self-harm admissions.",
+        "The department will publish a workforce plan.",
+        "We intend to fund more crisis beds.",
+    ],
+)
+def test_commitments_of_both_kinds_are_recognised(sentence: str) -> None:
+    # _COMMITMENT was once defined twice; the second silently replaced the first.
+    from dedup.segment import _explain, is_commitment
+
+    assert _explain(sentence).rule == "commitment"
+    assert classify(sentence) == "recommendation"
+    assert is_commitment(sentence)
