@@ -975,6 +975,9 @@ def check(
     The draft is not added to the corpus unless --add is given.
     """
     check_output(fmt, out, [draft], html=html)
+    from dedup.output import resolve_format
+
+    fmt = resolve_format(fmt, out)  # `--out c.xlsx` is XLSX with every sheet, as `--format xlsx` is
     limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 

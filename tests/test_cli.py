@@ -465,3 +465,12 @@ def test_check_counts_versions_of_a_document_once_and_units_as_their_body(tmp_pa
     assert top["text"] == said
     assert len(top["document_ids"]) == 3 and top["times"] == 2  # the draft and final of one plan count once
     assert top["organisations"] == 1  # the public health unit is the council's
+
+
+def test_check_out_xlsx_writes_the_same_sheets_as_format_xlsx(scanned: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    draft = ROOT / "examples" / "draft_strategy_2026.md"
+    code, _, err = run(scanned, "check", str(draft), "--out", str(tmp_path / "c.xlsx"))
+    assert code == 0, err
+    assert load_workbook(tmp_path / "c.xlsx").sheetnames == ["Summary", "Draft passages", "Earlier matches"]
