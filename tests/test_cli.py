@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -474,3 +475,25 @@ def test_check_out_xlsx_writes_the_same_sheets_as_format_xlsx(scanned: Path, tmp
     code, _, err = run(scanned, "check", str(draft), "--out", str(tmp_path / "c.xlsx"))
     assert code == 0, err
     assert load_workbook(tmp_path / "c.xlsx").sheetnames == ["Summary", "Draft passages", "Earlier matches"]
+
+
+def test_recurring_org_filter_never_writes_to_the_store(tmp_path: Path, store_path: Path) -> None:
+    # A fuller spelling than the stored one ('Northmere ICB') once renamed the stored documents.
+    for year in (2019, 2022):
+        f = tmp_path / f"plan_{year}.txt"
+        f.write_text("We will open a crisis café in every town. Carers will be offered an assessment.")
+        assert run(store_path, "ingest", str(f), "--org", "Northmere ICB", "--year", str(year))[0] == 0
+    assert run(store_path, "index")[0] == 0
+
+    def snapshot() -> list[Any]:
+        with sqlite3.connect(store_path) as db:
+            return [
+                db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in ("documents", "org_aliases", "org_parents")
+            ]
+
+    before = snapshot()
+    for name in ("Northmere Integrated Care Board", "Northmere ICB Mental Health Team", "Northmere I.C.B."):
+        run(store_path, "recurring", "--org", name, "--format", "json")
+    assert run(store_path, "recurring", "--org", "Southmere Council")[0] == 1
+    assert snapshot() == before
