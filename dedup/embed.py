@@ -28,6 +28,17 @@ QUANTIZE_DEFAULT = False
 ProgressFn = Callable[[int], None]
 
 
+class VectorSpace(Protocol):
+    """What reading stored vectors needs of a model: the name they were recorded under and their size.
+    Every embedder is one; so is :class:`StoredModel`, the store's own record, which loads nothing."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors, one row per text."""
 

@@ -35,6 +35,32 @@ class IndexStats:
     total: int  # vectors in the index now
 
 
+@dataclass(frozen=True)
+class StoredModel:
+    """The model a store's vectors were made with, as the store records it: enough to read and
+    search those vectors without loading the model."""
+
+    name: str
+    dim: int
+
+
+def stored_model(store: Store) -> StoredModel | None:
+    """The store's record of its model, or None before anything was embedded."""
+    name, dim = store.get_meta("model"), store.get_meta("dim")
+    return StoredModel(name, int(dim)) if name and dim else None
+
+
+def sync_index(store: Store) -> IndexStats | None:
+    """Bring the FAISS file in line with the database from the cached vectors alone (after documents
+    were removed, or when every passage is embedded already): no model is loaded. Passages without
+    a vector stay out (:func:`ensure_index` embeds them). None when nothing was ever embedded."""
+    recorded = stored_model(store)
+    if recorded is None:
+        return None
+    added, removed, total = _sync_faiss(store, recorded.name, recorded.dim)
+    return IndexStats(recorded.name, 0, store.passage_count(), added, removed, total)
+
+
 def check_model(store: Store, embedder: Embedder) -> None:
     recorded = store.get_meta("model")
     if recorded is not None and recorded != embedder.name:

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from dedup.embed import Embedder
+from dedup.embed import Embedder, VectorSpace
 from dedup.models import LINK_TYPES, Document, Link, LinkType, Passage
 from dedup.store import Store
 
@@ -49,7 +50,7 @@ def verify_pairs(
 
 def find_links(
     store: Store,
-    embedder: Embedder,
+    embedder: VectorSpace,
     *,
     kind: str | None = None,
     types: Iterable[LinkType] = LINK_TYPES,
@@ -60,6 +61,7 @@ def find_links(
     """All cross-document links between passages of the store, best first.
 
     ``kind`` limits both ends to one passage kind; ``documents`` keeps links touching those documents.
+    Reads stored vectors only: ``embedder`` may be the store's record (:class:`dedup.index.StoredModel`).
     """
     from dedup.match import candidate_pairs
 
@@ -144,6 +146,8 @@ class TextComparison:
     passages_a: list[str]
     passages_b: list[str]
     matches: list[PairMatch]  # each passage of a with its best same-statement match in b
+    source_a: str = "text"  # the file's name, or "text"
+    source_b: str = "text"
 
     @property
     def share_a(self) -> float:
@@ -171,3 +175,25 @@ def compare_passages(passages_a: Sequence[str], passages_b: Sequence[str], embed
         if v.type in SAME_STATEMENT and (r not in best or v.score > best[r].score):
             best[r] = PairMatch(r, c, v.score, v.type)
     return TextComparison(list(passages_a), list(passages_b), [best[r] for r in sorted(best)])
+
+
+def organisation_matrix(links: Iterable[Link], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
+    """Which organisation repeats which: ``counts[i][j]`` is the number of passages of organisation i
+    said again, later, by organisation j (same-statement links); with ``body_of``, units count as the
+    body they roll up to."""
+    cache: dict[str | None, str | None] = {}
+
+    def body(org: str | None) -> str | None:
+        if body_of is None:
+            return org
+        if org not in cache:
+            cache[org] = body_of(org)
+        return cache[org]
+
+    pairs: dict[tuple[str, str], set[int]] = {}
+    for lk in links:
+        oa, ob = body(lk.a.document.organisation), body(lk.b.document.organisation)
+        if lk.type in SAME_STATEMENT and oa and ob:
+            pairs.setdefault((oa, ob), set()).add(lk.a.id)
+    orgs = sorted({o for pair in pairs for o in pair})
+    return {"organisations": orgs, "counts": [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs]}

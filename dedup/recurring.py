@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dedup.embed import Embedder
+from dedup.embed import VectorSpace
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import Document, Passage
 from dedup.store import Store
@@ -349,7 +349,7 @@ def describe(
 
 def find_recurring(
     store: Store,
-    embedder: Embedder,
+    embedder: VectorSpace,
     *,
     all_passages: bool = False,
     organisation: str | None = None,
