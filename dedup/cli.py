@@ -19,7 +19,7 @@ from dedup.limits import DEFAULT_LIMITS
 from dedup.output import Format, Table, emit
 
 if TYPE_CHECKING:
-    from dedup.embed import Embedder
+    from dedup.corpus import Corpus
     from dedup.store import Store
 
 app = typer.Typer(
@@ -211,35 +211,36 @@ def progress_bar(description: str) -> Iterator[tuple[Callable[[int], None], Call
         yield (lambda n: bar.advance(task, n)), (lambda n: bar.update(task, total=n))
 
 
-def load_model(store: Store, model: str | None) -> Embedder:
-    """The embedder for a command: ``--model``, else the model the store was indexed with."""
-    from dedup.embed import DEFAULT_MODEL_NAME, load_embedder
+@contextmanager
+def open_corpus(model: str | None = None, create: bool = False) -> Iterator[Corpus]:
+    """The corpus for this command: ``--model``, else ``DEDUP_MODEL``, else the store's own model
+    (loaded only when text must be embedded). The store is opened when first used."""
+    from dedup.corpus import Corpus
+    from dedup.store import default_store_path
 
-    chosen = model or os.environ.get("DEDUP_MODEL") or store.get_meta("model")
-    if chosen == DEFAULT_MODEL_NAME:
-        chosen = None
-    note("[dim]loading the embedding model…[/dim]")
-    return load_embedder(chosen)
+    with Corpus(
+        state.store_path or default_store_path(),
+        model or os.environ.get("DEDUP_MODEL") or None,
+        create=create,
+        on_model_load=lambda _: note("[dim]loading the embedding model…[/dim]"),
+    ) as corpus:
+        yield corpus
 
 
-def ensure_indexed(store: Store, model: str | None) -> Embedder:
-    from dedup.index import ensure_index
-
-    embedder = load_model(store, model)
+def ensure_indexed(corpus: Corpus, reindex: bool = False) -> Any:
+    """Embed what has no vector yet (with a progress bar) and bring the index up to date."""
     with progress_bar("embedding passages") as (advance, total):
-        stats = ensure_index(store, embedder, progress=advance, on_total=total)
-    if stats.embedded:
+        stats = corpus.index(reindex=reindex, progress=advance, on_total=total)
+    if stats is not None and stats.embedded and not reindex:
         note(f"indexed {stats.embedded} new passage texts ({stats.total} in the index)")
-    return embedder
+    return stats
 
 
 # --- corpus commands --------------------------------------------------------------------------------
 
 
-def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> Any:
+def _ingest_with_progress(corpus: Corpus, paths: list[Path], **options: Any) -> Any:
     """Ingest with a progress bar, each failed file reported on its own line as it happens."""
-    from dedup.ingest import ingest as run_ingest
-
     seen: list[Any] = []
     try:
         with progress_bar("ingesting") as (advance, total):
@@ -250,7 +251,7 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
                 if r.status == "failed":
                     err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
-            return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+            return corpus.add(paths, on_result=on_result, on_total=total, **options)
     except KeyboardInterrupt:
         stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
         raise Interrupted(
@@ -286,17 +287,19 @@ def ingest(
 
     Unchanged files are skipped; a changed file replaces its earlier version. Exit code 1 if any file failed.
     """
-    from dedup.ingest import Metadata, TableColumns
+    from dedup.ingest import TableColumns
 
     if title and len(paths) > 1:
         raise fail("--title names one document: give a single file with it")
     check_output(fmt, out, [*paths, manifest])
-    with open_store(create=True) as store:
+    with open_corpus(create=True) as corpus:
         report = _ingest_with_progress(
-            store,
+            corpus,
             paths,
             manifest=manifest,
-            metadata=Metadata(title=title, organisation=org, year=year),
+            title=title,
+            organisation=org,
+            year=year,
             columns=TableColumns(
                 text=text_column, id=id_column, org=org_column, year=year_column, date=date_column, title=title_column
             ),
@@ -324,8 +327,8 @@ def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     from dedup.output import document_json
 
     check_output(fmt, out)
-    with open_store() as store:
-        documents = store.documents()
+    with open_corpus() as corpus:
+        documents = corpus.documents()
     rows, data = [], []
     for d in documents:
         missing = [k for k in ("title", "organisation", "year") if getattr(d, k) in (None, "")]
@@ -351,16 +354,10 @@ def remove(
     doc: Annotated[list[str], typer.Argument(help="Document ids (see `dedup docs`), paths or file names.")],
 ) -> None:
     """Take documents out of the store (and out of its index)."""
-    with open_store() as store:
+    with open_corpus() as corpus:
         for ref in doc:
-            removed = store.remove_document(ref)
+            removed = corpus.remove(ref)
             note(f"removed {safe(removed.id)} ({removed.passage_count} passages)")
-        if store.index_path.exists() and store.get_meta("dim"):
-            from dedup.index import _sync_faiss
-
-            model = store.get_meta("model")
-            if model:
-                _sync_faiss(store, model, int(store.get_meta("dim") or 0))
 
 
 @command()
@@ -484,14 +481,11 @@ def index(
     reindex: Annotated[bool, typer.Option("--reindex", help="Drop all vectors and embed everything again.")] = False,
 ) -> None:
     """Embed new passages and update the FAISS index (other commands do this for you when needed)."""
-    from dedup.index import ensure_index
-    from dedup.index import reindex as run_reindex
-
-    with open_store() as store:
-        embedder = load_model(store, model)
-        with progress_bar("embedding passages") as (advance, total):
-            run = run_reindex if reindex else ensure_index
-            stats = run(store, embedder, progress=advance, on_total=total)
+    with open_corpus(model) as corpus:
+        stats = ensure_indexed(corpus, reindex=reindex)
+    if stats is None:
+        note("no passages to index: `dedup ingest PATH` adds documents")
+        return
     note(
         f"model {stats.model}: embedded {stats.embedded} new texts; index +{stats.added} -{stats.removed}, "
         f"{stats.total} passages"
@@ -541,27 +535,15 @@ def links(
 ) -> None:
     """Cross-document links: passages that say the same thing, with a score and a type."""
     check_output(fmt, out)
-    from dedup.links import document_overlaps, find_links
-    from dedup.models import LINK_TYPES
+    from dedup.corpus import link_types
     from dedup.output import document_json, link_json
 
-    types = link_type or list(LINK_TYPES)
-    bad = [t for t in types if t not in LINK_TYPES]
-    if bad:
-        raise fail(f"unknown link type {bad[0]!r}; use one of: {', '.join(LINK_TYPES)}")
-    with open_store() as store:
-        embedder = ensure_indexed(store, model)
-        found = find_links(
-            store,
-            embedder,
-            kind="recommendation" if recommendations else None,
-            types=types,  # type: ignore[arg-type]
-            min_score=min_score,
-            documents=doc,
-        )
-        all_docs = store.documents()
+    types = link_types(link_type)
+    with open_corpus(model) as corpus:
+        ensure_indexed(corpus)
+        found = corpus.links(types=types, min_score=min_score, documents=doc, recommendations=recommendations)
+        overlaps = corpus.overlaps(found) if documents else []
     if documents:
-        overlaps = document_overlaps(found, all_docs)
         shown = overlaps[:limit] if limit else overlaps
         table = Table(
             "Documents that repeat each other",
@@ -600,21 +582,6 @@ def _verdict_label(v: Any) -> str:
     return "no match (opposite directions)" if v.opposed else "no match"
 
 
-def _read_side(value: str) -> tuple[list[str], str]:
-    """Passages of a compare argument: a file's passages, or the text itself as one passage."""
-    from dedup.ingest import DOCUMENT_SUFFIXES, parse_file
-
-    if not value.strip():
-        raise DedupError("an empty text cannot be compared; give some text or a file")
-    path = Path(value)
-    looks_like_file = len(value) < 1024 and "\n" not in value and path.suffix.lower() in DOCUMENT_SUFFIXES
-    if looks_like_file and not path.exists():
-        raise DedupError(f"{value}: no such file; check the path (or quote a sentence to compare it as text)")
-    if len(value) < 1024 and path.suffix and path.is_file():
-        return [p.text for p in parse_file(path).passages], path.name
-    return [value], "text"
-
-
 @command()
 def compare(
     a: Annotated[str | None, typer.Argument(help="A text, or a file (PDF, DOCX, HTML, TXT, MD).")] = None,
@@ -627,31 +594,17 @@ def compare(
     out: OutOpt = None,
 ) -> None:
     """The engine's score and type for two texts or files, or for every row of a CSV of pairs."""
-    import csv
-
-    from dedup.embed import load_embedder
+    from dedup.corpus import read_pairs
+    from dedup.models import Verdict
 
     data: dict[str, Any]
     check_output(fmt, out, [pairs, *(v for v in (a, b) if v and len(v) < 1024 and "\n" not in v)])
     if pairs is not None:
         if a is not None or b is not None:
             raise fail("give either two texts/files or --pairs FILE.csv, not both")
-        try:
-            with open(pairs, newline="", encoding="utf-8-sig") as f:
-                reader = csv.DictReader(f)
-                missing = {"id", "a", "b"} - set(reader.fieldnames or [])
-                if missing:
-                    raise fail(f"{pairs}: needs columns id,a,b; missing {', '.join(sorted(missing))}")
-                rows = list(reader)
-        except OSError as exc:
-            raise fail(f"{pairs}: cannot be read ({exc.strerror})") from None
-        from dedup.match import verdicts
-
-        embedder = load_embedder(model or os.environ.get("DEDUP_MODEL"))
-        texts_a = [r["a"] or "" for r in rows]
-        texts_b = [r["b"] or "" for r in rows]
-        va, vb = embedder.embed(texts_a), embedder.embed(texts_b)
-        judged = verdicts(list(zip(texts_a, texts_b, strict=True)), (va * vb).sum(axis=1))
+        rows = read_pairs(pairs)
+        with open_corpus(model) as corpus:
+            judged = corpus.compare_pairs([(r["a"], r["b"]) for r in rows])
         data = {
             "pairs": [
                 {"id": r["id"], "score": round(v.score, 4), "type": v.type} for r, v in zip(rows, judged, strict=True)
@@ -669,15 +622,10 @@ def compare(
         return
     if a is None or b is None:
         raise fail("give two texts or files to compare (or --pairs FILE.csv)")
-    try:
-        (pa, name_a), (pb, name_b) = _read_side(a), _read_side(b)
-    except DedupError as exc:
-        raise fail(str(exc)) from None
-    embedder = load_embedder(model or os.environ.get("DEDUP_MODEL"))
-    if len(pa) == 1 and len(pb) == 1:
-        from dedup.match import compare as judge
-
-        v = judge(pa[0], pb[0], embedder)
+    with open_corpus(model) as corpus:
+        result = corpus.compare(a, b)
+    if isinstance(result, Verdict):
+        v = result
         data = {
             "score": round(v.score, 4),
             "type": v.type,
@@ -692,9 +640,7 @@ def compare(
         )
         emit(data, [table], fmt, out, out_console)
         return
-    from dedup.links import compare_passages
-
-    result = compare_passages(pa, pb, embedder)
+    pa, pb, name_a, name_b = result.passages_a, result.passages_b, result.source_a, result.source_b
     data = {
         "a": {"source": name_a, "passages": len(pa), "share_repeated": round(result.share_a, 4)},
         "b": {"source": name_b, "passages": len(pb), "share_repeated": round(result.share_b, 4)},
@@ -713,23 +659,6 @@ def compare(
         ),
     ]
     emit(data, tables, fmt, out, out_console)
-
-
-def _parse_years(years: str | None) -> tuple[int | None, int | None]:
-    if not years:
-        return None, None
-    import re
-
-    m = re.fullmatch(r"\s*(\d{4})?\s*(?:-|\.\.|:)?\s*(\d{4})?\s*", years)
-    if not m or not (m.group(1) or m.group(2)):
-        raise fail(f"--years takes a year or a range like 2015-2020, not {years!r}")
-    lo = int(m.group(1)) if m.group(1) else None
-    hi = (
-        int(m.group(2)) if m.group(2) else (lo if "-" not in years and ".." not in years and ":" not in years else None)
-    )
-    if lo is not None and hi is not None and lo > hi:
-        raise fail(f"--years {years}: the first year comes after the last; write {hi}-{lo}")
-    return lo, hi
 
 
 def _pages(m: Any) -> str:
@@ -828,8 +757,7 @@ ThresholdOpt = Annotated[
 
 
 def _run_recurring(
-    store: Store,
-    embedder: Embedder,
+    corpus: Corpus,
     all_: bool,
     org: str | None,
     years: str | None,
@@ -842,39 +770,24 @@ def _run_recurring(
     themes: bool = False,
     units: bool = False,
 ) -> None:
-    import math
-
     from dedup.output import cluster_json
-    from dedup.recurring import find_recurring
 
-    if threshold is not None and not math.isfinite(threshold):
-        raise fail("--threshold must be a finite number, e.g. 1.75")
-    if label is not None and label not in ("recurring", "duplicated-effort"):
-        raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
-    if min_documents < 2:
-        raise fail("--min-documents must be at least 2: a recommendation recurs in two documents or more")
-    if org is not None and not any(store.within(o, org) for o in store.organisations()):
-        near = store.nearest_organisations(org)
-        hint = f"; nearest: {', '.join(near)}" if near else "; `dedup org` lists them"
-        raise fail(f"no organisation '{org}' in the store{hint}")
     with progress_bar("clustering passages") as (advance, total):
         total(1)
-        clusters = find_recurring(
-            store,
-            embedder,
+        clusters = corpus.recurring(
             all_passages=all_,
             organisation=org,
-            years=_parse_years(years),
+            years=years,
             min_documents=min_documents,
             threshold=threshold,
-            roll_up=not units,
+            themes=True,
+            label=label,
+            units=units,
         )
         advance(1)
     theme_only = sum(1 for c in clusters if c.documents < min_documents)
     if not themes:  # they sort last, so the ids of the others stay 1, 2, 3 ...
         clusters = [c for c in clusters if c.documents >= min_documents]
-    if label is not None:
-        clusters = [c for c in clusters if label in c.labels]
     shown = clusters[:limit] if limit else clusters
     emit({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), fmt, out, out_console)
     if limit and len(clusters) > limit:
@@ -911,11 +824,9 @@ def recurring(
     overlapping years); scope tells repetition within one organisation from repetition across them.
     """
     check_output(fmt, out)
-    with open_store() as store:
-        embedder = ensure_indexed(store, model)
-        _run_recurring(
-            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
-        )
+    with open_corpus(model) as corpus:
+        ensure_indexed(corpus)
+        _run_recurring(corpus, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units)
 
 
 @command()
@@ -941,15 +852,13 @@ def scan(
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
     check_output(fmt, out, [*folder, manifest])
-    with open_store(create=True) as store:
+    with open_corpus(model, create=True) as corpus:
         report = _ingest_with_progress(
-            store, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
+            corpus, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
         )
-        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {safe(store.path)}")
-        embedder = ensure_indexed(store, model)
-        _run_recurring(
-            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
-        )
+        note(f"{len(corpus.documents())} documents, {corpus.store.passage_count()} passages in {safe(corpus.path)}")
+        ensure_indexed(corpus)
+        _run_recurring(corpus, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units)
     if report.failed:
         note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)
@@ -981,15 +890,11 @@ def check(
     limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 
-    from dedup.draft import check_draft
     from dedup.output import draft_check_json
 
-    with open_store() as store:
-        embedder = ensure_indexed(store, model)
-        try:
-            result = check_draft(store, embedder, draft, limits=limits)
-        except DedupError as exc:
-            raise fail(str(exc)) from None
+    with open_corpus(model) as corpus:
+        ensure_indexed(corpus)
+        result = corpus.check(draft, limits=limits)
         data = draft_check_json(result)
         recs = result.recommendations
         summary = Table(
@@ -1054,16 +959,9 @@ def check(
             render_check_report(_shareable(data), html)
             note(f"wrote {safe(html)}")
         if add:
-            from dedup.ingest import ingest as run_ingest
-
-            run_ingest(store, [draft], limits=limits)
-            ensure_indexed(store, model)
+            corpus.add([draft], limits=limits)
+            ensure_indexed(corpus)
             note(f"added {safe(draft.name)} to the corpus")
-
-
-#: The report's overlap table: at most this many document pairs, each sharing at least this share.
-REPORT_OVERLAPS = 40
-REPORT_MIN_OVERLAP = 0.05
 
 
 def _shareable(obj: Any) -> Any:
@@ -1082,29 +980,6 @@ def _shareable(obj: Any) -> Any:
     return obj
 
 
-def _org_matrix(found: list[Any], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
-    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement
-    links); with ``body_of``, units count as the body they roll up to."""
-    from dedup.links import SAME_STATEMENT
-
-    cache: dict[str | None, str | None] = {}
-
-    def body(org: str | None) -> str | None:
-        if body_of is None:
-            return org
-        if org not in cache:
-            cache[org] = body_of(org)
-        return cache[org]
-
-    pairs: dict[tuple[str, str], set[int]] = {}
-    for lk in found:
-        oa, ob = body(lk.a.document.organisation), body(lk.b.document.organisation)
-        if lk.type in SAME_STATEMENT and oa and ob:
-            pairs.setdefault((oa, ob), set()).add(lk.a.id)
-    orgs = sorted({o for pair in pairs for o in pair})
-    return {"organisations": orgs, "counts": [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs]}
-
-
 @command()
 def report(
     html: Annotated[Path, typer.Option("--html", help="Write a self-contained HTML report to this file.")],
@@ -1115,56 +990,19 @@ def report(
 ) -> None:
     """A report to share: the corpus at a glance, recurring recommendations with evidence and timelines,
     organisations repeating each other, and document overlaps. Opens in any browser, offline."""
-    from datetime import datetime
-
-    from dedup.links import document_overlaps, find_links
-    from dedup.output import cluster_json, document_json
-    from dedup.recurring import find_recurring
     from dedup.report import render_corpus_report
 
     check_output(None, None, html=html)
-    with open_store() as store:
-        embedder = ensure_indexed(store, model)
+    with open_corpus(model) as corpus:
+        ensure_indexed(corpus)
         with progress_bar("finding links and clusters") as (advance, total):
-            total(2)
-            found = find_links(store, embedder)
+            total(1)
+            data = corpus.report_data(all_passages=all_, min_documents=min_documents, limit=limit)
             advance(1)
-            found_clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
-            advance(1)
-        clusters = [c for c in found_clusters if c.documents >= min_documents]  # the rest only share a theme
-        documents = store.documents()
-        data = {
-            "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "store": str(store.path),
-            "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
-            "summary": {  # over every cluster, whatever the limit
-                "clusters": len(clusters),
-                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
-                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
-                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
-                "theme_only": len(found_clusters) - len(clusters),
-                "organisations": len(
-                    {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
-                    - {""}
-                ),
-            },
-            "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": _org_matrix(found, store.body_of),
-            "overlaps": [
-                {
-                    "a": document_json(o.a),
-                    "b": document_json(o.b),
-                    "links": o.links,
-                    "share_a": o.share_a,
-                    "share_b": o.share_b,
-                }
-                for o in document_overlaps(found, documents)[:REPORT_OVERLAPS]
-                if o.score >= REPORT_MIN_OVERLAP
-            ],
-        }
     render_corpus_report(_shareable(data), html)
-    shown = f"{len(data['clusters'])} of {len(clusters)}" if len(data["clusters"]) < len(clusters) else len(clusters)
-    note(f"wrote {safe(html)} ({shown} recommendations, {len(documents)} documents)")
+    clusters, shown = data["summary"]["clusters"], len(data["clusters"])
+    counted = f"{shown} of {clusters}" if shown < clusters else clusters
+    note(f"wrote {safe(html)} ({counted} recommendations, {len(data['documents'])} documents)")
 
 
 def main() -> None:

@@ -61,6 +61,17 @@ def parse_years(years: str | tuple[int | None, int | None] | None) -> tuple[int 
     return lo, hi
 
 
+def link_types(types: Iterable[str] | None) -> list[LinkType]:
+    """The link types asked for (all when None), each checked."""
+    from dedup.models import LINK_TYPES
+
+    wanted = list(types) if types else list(LINK_TYPES)
+    bad = [t for t in wanted if t not in LINK_TYPES]
+    if bad:
+        raise DedupError(f"unknown link type {bad[0]!r}; use one of: {', '.join(LINK_TYPES)}")
+    return [t for t in LINK_TYPES if t in wanted]
+
+
 def read_side(value: str | Path) -> tuple[list[str], str]:
     """Passages of one side of a comparison: a file's passages, or the text itself as one passage;
     with the file's name, or ``"text"``."""
@@ -272,19 +283,15 @@ class Corpus:
     def links(
         self,
         *,
-        types: Iterable[LinkType | str] | None = None,
+        types: Iterable[str] | None = None,
         min_score: float = 0.0,
         documents: Sequence[str] | None = None,
         recommendations: bool = False,
     ) -> list[Link]:
         """Cross-document links, best first: passages that say the same thing (``a`` the earlier)."""
         from dedup.links import find_links
-        from dedup.models import LINK_TYPES
 
-        wanted = list(types) if types is not None else list(LINK_TYPES)
-        bad = [t for t in wanted if t not in LINK_TYPES]
-        if bad:
-            raise DedupError(f"unknown link type {bad[0]!r}; use one of: {', '.join(LINK_TYPES)}")
+        wanted = link_types(types)
         space = self._space()
         if space is None:
             return []
@@ -292,7 +299,7 @@ class Corpus:
             self.store,
             space,
             kind="recommendation" if recommendations else None,
-            types=wanted,  # type: ignore[arg-type]
+            types=wanted,
             min_score=min_score,
             documents=documents,
         )

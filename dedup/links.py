@@ -177,7 +177,9 @@ def compare_passages(passages_a: Sequence[str], passages_b: Sequence[str], embed
     return TextComparison(list(passages_a), list(passages_b), [best[r] for r in sorted(best)])
 
 
-def organisation_matrix(links: Iterable[Link], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
+def organisation_matrix(
+    links: Iterable[Link], body_of: Callable[[str | None], str | None] | None = None
+) -> dict[str, Any]:
     """Which organisation repeats which: ``counts[i][j]`` is the number of passages of organisation i
     said again, later, by organisation j (same-statement links); with ``body_of``, units count as the
     body they roll up to."""
