@@ -20,7 +20,6 @@ from dedup.output import Format, Table, emit
 
 if TYPE_CHECKING:
     from dedup.corpus import Corpus
-    from dedup.store import Store
 
 app = typer.Typer(
     name="dedup",
@@ -174,21 +173,6 @@ def note(message: str) -> None:
         from dedup.safeio import clean_for_terminal
 
         err_console.print(clean_for_terminal(message), soft_wrap=True)
-
-
-@contextmanager
-def open_store(create: bool = False) -> Iterator[Store]:
-    """The store for this command; DedupErrors inside become one red line and exit code 1."""
-    from dedup.store import Store, default_store_path
-
-    path = state.store_path or default_store_path()
-    try:
-        with Store(path, create=create) as store:
-            yield store
-    except Interrupted:
-        raise  # the command's wrapper says what was kept
-    except DedupError as exc:
-        raise fail(str(exc)) from None
 
 
 @contextmanager
@@ -375,19 +359,16 @@ def alias(
     if remove:
         if name is None or canonical is not None:
             raise fail("give just the alias to remove: dedup alias --remove ALIAS")
-        with open_store() as store:
-            if not store.remove_alias(name):
-                raise fail(f"'{name}' is not one of your aliases; `dedup alias` lists them")
+        with open_corpus() as corpus:
+            corpus.remove_alias(name)
         note(f"'{safe(name)}' is no longer an alias")
         return
-    with open_store(create=name is not None) as store:
+    with open_corpus(create=name is not None) as corpus:
         if name is not None:
-            if canonical is None or not canonical.strip():
-                raise fail("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
-            store.add_alias(name, canonical)
+            corpus.add_alias(name, canonical or "")
             note(f"'{safe(name)}' now counts as '{safe(canonical)}'")
             return
-        table = store.aliases()
+        table = corpus.aliases()
     emit(
         {"aliases": table},
         [Table("Organisation aliases", ["alias (folded)", "canonical"], [[k, v] for k, v in sorted(table.items())])],
@@ -428,38 +409,16 @@ def org(
         raise fail("--parent is empty; give the body's name, or use --top for a body of its own")
     changing = parent is not None or top or reset
     check_output(fmt, out)
-    with open_store(create=False) as store:
+    with open_corpus() as corpus:
         if name is not None and changing:
             if reset:
-                if not store.forget_parent(name):
-                    raise fail(f"you set nothing for '{name}'; `dedup org` lists the organisations")
-                note(f"'{name}' rolls up as its name says: {store.body_of(name)}")
+                body = corpus.forget_parent(name)
+                note(f"'{name}' rolls up as its name says: {body}")
             else:
-                store.set_parent(name, parent if not top else None)
-                note(f"'{name}' now counts as '{store.body_of(name)}'")
+                body = corpus.set_parent(name, parent if not top else None)
+                note(f"'{name}' now counts as '{body}'")
             return
-        user = store.user_parents()
-        from dedup.store import org_key
-
-        names = store.organisations()
-        if name is not None:
-            names = [n for n in names if store.within(n, name) or org_key(n) == org_key(name)]
-            if not names:
-                near = store.nearest_organisations(name)
-                raise fail(f"no organisation '{name}' in the store" + (f"; nearest: {', '.join(near)}" if near else ""))
-        docs = store.documents()
-        rows = []
-        for n in names:
-            mine = user.get(org_key(n))
-            rows.append(
-                {
-                    "organisation": n,
-                    "parent": store.parent_of(n),
-                    "body": store.body_of(n),
-                    "set_by": "you" if mine is not None else ("name" if store.parent_of(n) else None),
-                    "documents": sum(1 for d in docs if d.organisation and store.within(d.organisation, n)),
-                }
-            )
+        rows = [o.__dict__ for o in corpus.organisations(name)]
     emit(
         {"organisations": rows},
         [
@@ -1008,7 +967,7 @@ def report(
 def main() -> None:
     try:
         app()
-    except DedupError as exc:  # raised outside open_store (e.g. while loading a model)
+    except DedupError as exc:  # raised outside a command (e.g. while loading a model)
         err_console.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
         sys.exit(1)
     except SystemExit as exc:

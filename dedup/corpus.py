@@ -12,6 +12,7 @@ import csv
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,19 @@ PathLike = str | Path
 REPORT_OVERLAPS = 40
 REPORT_MIN_OVERLAP = 0.05
 LABELS = ("recurring", "duplicated-effort")
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An organisation named in the store: the parent it belongs to, the top body it counts as, who
+    decided that (``"you"`` with `dedup org`, ``"name"`` when its name says so, else None), and how
+    many documents it or its units wrote."""
+
+    organisation: str
+    parent: str | None
+    body: str | None
+    set_by: str | None
+    documents: int
 
 
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -274,6 +288,63 @@ class Corpus:
                 stats = ensure_index(self.store, self.embedder, progress=progress, on_total=on_total)
         self._indexed = True
         return stats
+
+    # -- organisations
+
+    def organisations(self, name: str | None = None) -> list[Organisation]:
+        """Every organisation in the store, or ``name`` and its units, with the body each counts as."""
+        from dedup.store import org_key
+
+        store = self.store
+        user = store.user_parents()
+        names = store.organisations()
+        if name is not None:
+            names = [n for n in names if store.within(n, name) or org_key(n) == org_key(name)]
+            if not names:
+                near = store.nearest_organisations(name)
+                raise DedupError(
+                    f"no organisation '{name}' in the store" + (f"; nearest: {', '.join(near)}" if near else "")
+                )
+        docs = store.documents()
+        rows = []
+        for n in names:
+            parent = store.parent_of(n)
+            rows.append(
+                Organisation(
+                    organisation=n,
+                    parent=parent,
+                    body=store.body_of(n),
+                    set_by="you" if user.get(org_key(n)) is not None else ("name" if parent else None),
+                    documents=sum(1 for d in docs if d.organisation and store.within(d.organisation, n)),
+                )
+            )
+        return rows
+
+    def set_parent(self, unit: str, parent: str | None) -> str | None:
+        """Make ``unit`` roll up to ``parent`` (None: a body of its own, whatever its name says); the
+        body it now counts as."""
+        self.store.set_parent(unit, parent)
+        return self.store.body_of(unit)
+
+    def forget_parent(self, unit: str) -> str | None:
+        """Drop your setting for ``unit``, so its name decides again; the body it now counts as."""
+        if not self.store.forget_parent(unit):
+            raise DedupError(f"you set nothing for '{unit}'; `dedup org` lists the organisations")
+        return self.store.body_of(unit)
+
+    def aliases(self) -> dict[str, str]:
+        """Variant spellings (folded) and the organisation each counts as, built-in ones included."""
+        return self.store.aliases()
+
+    def add_alias(self, alias: str, canonical: str) -> None:
+        """Count ``alias`` as ``canonical``; documents already stored under the alias follow it."""
+        if not alias.strip() or not canonical.strip():
+            raise DedupError("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
+        self.store.add_alias(alias, canonical)
+
+    def remove_alias(self, alias: str) -> None:
+        if not self.store.remove_alias(alias):
+            raise DedupError(f"'{alias}' is not one of your aliases; `dedup alias` lists them")
 
     # -- reading
 
