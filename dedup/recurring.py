@@ -384,7 +384,7 @@ def find_recurring(
     def split(rep: int, mem: list[int]) -> list[tuple[int, list[int]]]:
         """The parts of a cluster, each with its representative: members on the theme of the first
         part that say the same thing as each other (in the engine's strict sense) in two or more
-        documents are a recommendation of their own, split off (and split again, in turn)."""
+        documents are a recommendation of their own, split off, until no such group is left."""
         c = describe(0, passages, rep, mem, vectors, family=family, body_of=body_of, concise=concise)
         rest = [position[q.id] for m in c.theme for q in m.passages]
         if len({passages[i].document.id for i in rest}) < 2:
@@ -396,7 +396,8 @@ def find_recurring(
         taken = {position[q.id] for m in sub.evidence for q in m.passages}
         kept = [i for i in mem if i not in taken]
         head = rep if rep in kept else representatives([kept], vectors, prefer=concise)[0]
-        return [(head, kept), *split(sub_rep, rest)]
+        # the rest of the theme stays with the first part (a passage is listed in one cluster only)
+        return [*split(head, kept), (sub_rep, sorted(taken))]
 
     described = [
         describe(0, passages, r, m, vectors, family=family, body_of=body_of, concise=concise)
