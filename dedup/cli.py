@@ -709,8 +709,9 @@ ThresholdOpt = Annotated[
     float | None,
     typer.Option(
         "--threshold",
-        help="How alike members must be, in standard deviations above the corpus's average pair "
-        "(default 1.75; lower gives bigger, looser clusters).",
+        help="How alike members must be on average: a pair weight on a fixed scale, about 0 for "
+        "unrelated passages and 1 for the same words (default 0.16, one setting for every corpus; "
+        "lower gives bigger, looser clusters).",
     ),
 ]
 

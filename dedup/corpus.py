@@ -402,7 +402,7 @@ class Corpus:
         from dedup.recurring import find_recurring
 
         if threshold is not None and not math.isfinite(threshold):
-            raise DedupError("--threshold must be a finite number, e.g. 1.75")
+            raise DedupError("--threshold must be a finite number, e.g. 0.16")
         if label is not None and label not in LABELS:
             raise DedupError(f"--label takes recurring or duplicated-effort, not {label!r}")
         if min_documents < 2:

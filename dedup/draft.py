@@ -16,7 +16,7 @@ from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
-from dedup.models import LinkType, Passage, PassageDraft, Verdict
+from dedup.models import LinkType, Passage, PassageDraft
 from dedup.store import Store
 
 #: Corpus passages looked up per draft passage before verification.
@@ -75,41 +75,6 @@ class DraftCheck:
         return sorted(self.repeated, key=lambda p: (-p.times, -p.repeats[0].score))[:n]
 
 
-def _same_point(
-    store: Store,
-    embedder: Embedder,
-    texts: list[str],
-    vectors: np.ndarray,
-    candidates: list[Passage],
-    judged: list[Verdict],
-) -> list[Verdict]:
-    """Draft/corpus pairs that make the same point in other words typed ``paraphrase``, judged as
-    ``recurring`` judges its clusters: against the background of the store's recommendations."""
-    from dedup.cluster import PointSimilarity, same_point
-
-    ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim, kind="recommendation")
-    if len(ids) < 2:
-        ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim)
-    row = {int(pid): n for n, pid in enumerate(ids.tolist())}
-    texts_by_id = {p.id: p.text for p in store.passages(ids=set(row))}
-    point = PointSimilarity.fit([texts_by_id[int(pid)] for pid in ids.tolist()], corpus_vectors)
-    keep = [k for k, p in enumerate(candidates) if p.id in row]
-    if not keep:
-        return judged
-    upgraded = same_point(
-        point,
-        [texts[k] for k in keep],
-        vectors[keep],
-        [candidates[k].text for k in keep],
-        corpus_vectors[[row[candidates[k].id] for k in keep]],
-        [judged[k] for k in keep],
-    )
-    out = list(judged)
-    for k, v in zip(keep, upgraded, strict=True):
-        out[k] = v
-    return out
-
-
 def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, *, k: int = CHECK_K) -> DraftCheck:
     from dedup.index import search
     from dedup.match import verdicts
@@ -126,15 +91,6 @@ def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, 
     corpus = {p.id: p for p in store.passages(ids={pid for _, pid, _ in pairs})} if pairs else {}
     pairs = [t for t in pairs if t[1] in corpus]  # a passage removed by another process meanwhile
     judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], [s for _, _, s in pairs])
-    if pairs:
-        judged = _same_point(
-            store,
-            embedder,
-            [drafts[r].text for r, _, _ in pairs],
-            vectors[[r for r, _, _ in pairs]],
-            [corpus[pid] for _, pid, _ in pairs],
-            judged,
-        )
     found: dict[int, list[Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):
         if v.type is not None:

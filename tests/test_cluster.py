@@ -152,35 +152,3 @@ def test_representative_prefers_flagged_members_only_when_they_are_central() -> 
     assert representatives([[0, 1, 2, 3]], v) == [2]
     assert representatives([[0, 1, 2, 3]], v, prefer=[True, False, False, False]) == [0]  # nearly as central
     assert representatives([[0, 1, 2, 3]], v, prefer=[False, False, False, True]) == [2]  # an outlier: not chosen
-
-
-def test_same_point_types_reworded_recommendations_as_paraphrases_but_never_opposites() -> None:
-    from dedup.cluster import PointSimilarity, same_point
-    from dedup.models import Verdict
-
-    texts = [
-        "Give carers a real say in the care and treatment of the people they look after.",
-        "Treat unpaid carers as partners in care, with a voice in every care plan.",
-        "Reduce the number of acute inpatient beds.",
-        "Increase the number of acute inpatient beds.",
-        "Publish waiting times for every service every quarter.",
-        "Train school staff to spot the signs of eating disorders.",
-    ]
-    rng = np.random.default_rng(1)
-    base = rng.normal(size=(3, 64))
-    vecs = np.vstack([base[0], base[0] + 0.3 * rng.normal(size=64), base[1], base[1], base[2], rng.normal(size=64)])
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    point = PointSimilarity.fit(texts, vecs)
-    related = Verdict(score=0.5, type="related", cosine=0.6, lexical=0.1)
-    opposite = Verdict(score=0.2, type=None, cosine=0.9, lexical=0.8, opposed=True)
-    out = same_point(
-        point,
-        [texts[0], texts[2], texts[0]],
-        vecs[[0, 2, 0]],
-        [texts[1], texts[3], texts[4]],
-        vecs[[1, 3, 4]],
-        [related, opposite, related],
-    )
-    assert out[0].type == "paraphrase"  # the same point in other words
-    assert out[1].type is None and out[1].opposed  # opposites are never a match
-    assert out[2].type == "related"  # another point on a loosely shared theme stays related
