@@ -497,3 +497,13 @@ def test_recurring_org_filter_never_writes_to_the_store(tmp_path: Path, store_pa
         run(store_path, "recurring", "--org", name, "--format", "json")
     assert run(store_path, "recurring", "--org", "Southmere Council")[0] == 1
     assert snapshot() == before
+
+
+def test_queries_over_stored_vectors_do_not_load_the_model(scanned: Path) -> None:
+    for args in (["recurring"], ["links", "--documents"], ["docs"]):
+        result = runner.invoke(app, ["--store", str(scanned), *args, "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        assert "loading the embedding model" not in result.stderr, args
+    draft = ROOT / "examples" / "draft_strategy_2026.md"
+    result = runner.invoke(app, ["--store", str(scanned), "check", str(draft), "--format", "json"])
+    assert result.exit_code == 0 and "loading the embedding model" in result.stderr  # new text is embedded
