@@ -127,6 +127,9 @@ class Corpus:
     store records (else the packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does
     not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
     program can say "loading..."). Use as a context manager, or call :meth:`close`.
+
+    Queries index once per object, and again after its own ``add`` or ``remove``; after another
+    program adds documents to the same store, call :meth:`index` (or open a new Corpus).
     """
 
     def __init__(
