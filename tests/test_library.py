@@ -100,3 +100,24 @@ def test_remove_and_add_keep_the_index_in_step(tmp_path: Path) -> None:
         corpus.remove("later")
         assert corpus.links() == []
         assert [d.id for d in corpus.documents()] == ["plan"]
+
+
+def test_an_empty_store_answers_empty_without_loading_a_model(tmp_path: Path) -> None:
+    loads: list[str] = []
+    with Corpus(tmp_path / "empty.db", on_model_load=loads.append) as corpus:
+        assert corpus.index() is None
+        assert corpus.links() == [] and corpus.recurring() == [] and corpus.documents() == []
+    assert loads == []
+
+
+def test_check_with_add_stores_the_draft_and_indexes_it(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.txt"
+    plan.write_text("We will open a crisis café in every town. Carers will be offered an assessment every year.")
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Draft\n\n1. We will open a crisis café in every town.\n2. Fund school counsellors.\n")
+    with Corpus(tmp_path / "s.db", model="hashing") as corpus:
+        corpus.add(plan, organisation="Town Council", year=2020)
+        result = corpus.check(draft, add=True)
+        assert [p.status for p in result.recommendations] == ["repeat", "new"]
+        assert {d.id for d in corpus.documents()} == {"plan", "draft"}
+        assert any(lk.b.document.id == "draft" or lk.a.document.id == "draft" for lk in corpus.links())
