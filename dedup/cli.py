@@ -733,6 +733,13 @@ def scan(
 def check(
     draft: Annotated[Path, typer.Argument(help="The draft: PDF, DOCX, HTML, TXT or MD.")],
     add: Annotated[bool, typer.Option("--add", help="Also add the draft to the corpus afterwards.")] = False,
+    include_self: Annotated[
+        bool,
+        typer.Option(
+            "--include-self",
+            help="When the draft is already in the store, keep it and its versions among the matches.",
+        ),
+    ] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
@@ -742,7 +749,8 @@ def check(
 ) -> None:
     """Which of a draft's recommendations were made before, where and how often; which are new.
 
-    The draft is not added to the corpus unless --add is given.
+    The draft is not added to the corpus unless --add is given. A draft already in the store is said
+    so, and it and its versions are left out of the matches unless --include-self is given.
     """
     check_output(fmt, out)
     from datetime import datetime
@@ -753,9 +761,19 @@ def check(
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         try:
-            result = check_draft(store, embedder, draft)
+            result = check_draft(store, embedder, draft, include_self=include_self)
         except DedupError as exc:
             raise fail(str(exc)) from None
+        if result.in_store is not None:
+            others = [d.id for d in result.excluded if d.id != result.in_store.id]
+            left = f"it and its versions {', '.join(others)} are" if others else "it is"
+            if include_self:
+                note(f"{draft.name} is already in the store as {result.in_store.id}; it is kept among the matches")
+            else:
+                note(
+                    f"{draft.name} is already in the store as {result.in_store.id}; {left} left out "
+                    "of the matches (--include-self keeps them)"
+                )
         data = draft_check_json(result)
         recs = result.recommendations
         summary = Table(
@@ -798,7 +816,7 @@ def check(
                     m.passage.page,
                     m.score,
                     m.type,
-                    m.passage.text,
+                    m.quote.corpus_text if m.quote is not None else m.passage.text,
                 ]
                 for n, p in enumerate(result.passages, start=1)
                 for m in p.matches

@@ -2,23 +2,53 @@
 
 The draft is parsed like any document but not stored; its passages are embedded, looked up in the
 store's FAISS index, and the candidates verified by the engine.
+
+A quotation is found whatever its cut (see :mod:`dedup.align`): a draft passage that appears word for
+word (or nearly) inside one corpus passage, across two adjacent ones, or that contains a whole corpus
+passage, is ``verbatim``/``near-verbatim`` with the aligned span given in :class:`Quote`. Sentences of
+the draft's longer passages are looked up too, so a quoted sentence finds its source however the two
+documents were cut into passages.
+
+A draft that is already in the store (the same file, or the same path) is said so, and it and its
+versions (:meth:`~dedup.store.Store.document_families`) are left out of the matches unless
+``include_self`` is set.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from dedup.align import MIN_QUOTE_WORDS, Alignment, containment, quote_alignment, words
 from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
-from dedup.models import LinkType, Passage, PassageDraft
-from dedup.store import Store
+from dedup.models import Document, LinkType, Passage, PassageDraft
+from dedup.store import Store, file_hash, text_hash
 
-#: Corpus passages looked up per draft passage before verification.
+#: Corpus passages looked up per draft passage (and per sentence of a longer one) before verification.
 CHECK_K = 20
+
+QuoteHow = Literal["draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """How a draft passage and the corpus overlap when one quotes the other.
+
+    ``draft_start``/``draft_end`` are offsets into the draft passage's text, ``corpus_text`` the
+    aligned corpus words, ``passages`` the corpus passages they come from (two adjacent ones when the
+    quotation runs across a passage boundary)."""
+
+    how: QuoteHow
+    score: float
+    draft_start: int
+    draft_end: int
+    corpus_text: str
+    passages: tuple[Passage, ...]
 
 
 @dataclass(frozen=True)
@@ -26,6 +56,7 @@ class Match:
     passage: Passage
     score: float
     type: LinkType
+    quote: Quote | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,8 @@ class DraftCheck:
     title: str | None
     pages: dict[int, str]
     passages: list[DraftPassage]  # recommendations first, then the rest, each in reading order
+    in_store: Document | None = None  # the stored document this draft is (same file or same path)
+    excluded: list[Document] = field(default_factory=list)  # left out of the matches: it and its versions
 
     @property
     def recommendations(self) -> list[DraftPassage]:
@@ -70,34 +103,183 @@ class DraftCheck:
         return sorted(self.repeated, key=lambda p: (-p.times, -p.repeats[0].score))[:n]
 
 
-def check_parsed(store: Store, embedder: Embedder, parsed: Parsed, source: str, *, k: int = CHECK_K) -> DraftCheck:
+def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage | None) -> Quote | None:
+    """The best quotation relation between a draft passage and a corpus passage (with its neighbours)."""
+    found: list[tuple[float, Quote]] = []
+    if words(draft) <= words(corpus.text):
+        a = quote_alignment(draft, corpus.text)
+        if a is not None:
+            found.append(
+                (a.score, Quote("draft-in-corpus", a.score, 0, len(draft), corpus.text[a.start : a.end], (corpus,)))
+            )
+    else:
+        a = quote_alignment(corpus.text, draft)
+        if a is not None:
+            found.append((a.score, Quote("corpus-in-draft", a.score, a.start, a.end, corpus.text, (corpus,))))
+    if not any(q.how == "draft-in-corpus" for _, q in found) and words(draft) >= MIN_QUOTE_WORDS:
+        # Across a passage boundary: the draft passage inside this passage joined with a neighbour.
+        for first, second in ((before, corpus), (corpus, after)):
+            if first is None or second is None or first.document.id != second.document.id:
+                continue
+            joined = first.text + " " + second.text
+            if containment(draft, joined) <= max(containment(draft, first.text), containment(draft, second.text)):
+                continue
+            a = quote_alignment(draft, joined)
+            if a is not None and a.start < len(first.text) < a.end:
+                found.append(
+                    (
+                        a.score,
+                        Quote(
+                            "draft-across-passages", a.score, 0, len(draft), joined[a.start : a.end], (first, second)
+                        ),
+                    )
+                )
+    if not found:
+        shared = _shared_sentences(draft, corpus)
+        if shared is not None:
+            found.append((shared.score, shared))
+    # The quotation covering most of the draft passage, then the closest.
+    return max(found, key=lambda f: (f[1].draft_end - f[1].draft_start, f[0]))[1] if found else None
+
+
+def _shared_sentences(draft: str, corpus: Passage) -> Quote | None:
+    """The longest run of consecutive draft sentences quoted in the corpus passage (neither text
+    containing the other: a response that quotes a concern, then answers it)."""
+    from dedup.segment import split_sentences
+
+    spans = split_sentences(draft)
+    if len(spans) < 2:
+        return None
+    best: list[tuple[int, int, Alignment]] = []
+    run: list[tuple[int, int, Alignment]] = []
+    for s, e in [*spans, (len(draft), len(draft))]:
+        a = quote_alignment(draft[s:e], corpus.text) if e > s else None
+        if a is not None:
+            run.append((s, e, a))
+            continue
+        if run and run[-1][1] - run[0][0] > (best[-1][1] - best[0][0] if best else 0):
+            best = run
+        run = []
+    if not best:
+        return None
+    score = min(a.score for _, _, a in best)
+    lo, hi = min(a.start for _, _, a in best), max(a.end for _, _, a in best)
+    return Quote("sentences-in-corpus", score, best[0][0], best[-1][1], corpus.text[lo:hi], (corpus,))
+
+
+def _quote_type(q: Quote, draft_text: str) -> LinkType | None:
+    from dedup.match import opposed
+
+    quoted = draft_text[q.draft_start : q.draft_end]
+    if opposed(quoted, q.corpus_text):
+        return None
+    return "verbatim" if q.score >= 1.0 else "near-verbatim"
+
+
+def self_documents(store: Store, source: str, path: Path | None) -> tuple[Document | None, list[Document]]:
+    """The stored document a draft is (the same file by content, or the same path), and its versions."""
+    row = store.find_by_source(str(path.resolve()) if path is not None else source)
+    if row is None and path is not None and path.is_file():
+        row = store.find_by_hash(file_hash(path))
+    if row is None:
+        return None, []
+    doc = store.document(row["id"])
+    families = store.document_families()
+    family = families.get(doc.id)
+    others = [d for d in store.documents() if family is not None and d.id != doc.id and families.get(d.id) == family]
+    return doc, [doc, *others]
+
+
+def check_parsed(
+    store: Store,
+    embedder: Embedder,
+    parsed: Parsed,
+    source: str,
+    *,
+    k: int = CHECK_K,
+    path: Path | None = None,
+    include_self: bool = False,
+) -> DraftCheck:
     from dedup.index import search
     from dedup.match import verdicts
+    from dedup.segment import split_sentences
+
+    in_store, family = self_documents(store, source, path)
+    excluded = [] if include_self else family
+    exclude = set(store.passage_ids([d.id for d in excluded]))
 
     drafts = parsed.passages
-    vectors = embedder.embed([d.text for d in drafts]) if drafts else np.zeros((0, embedder.dim), np.float32)
-    scores, ids = search(store, vectors, k)
-    pairs: list[tuple[int, int, float]] = [
-        (r, int(pid), float(s))
-        for r in range(len(drafts))
-        for s, pid in zip(scores[r], ids[r], strict=True)
-        if pid >= 0 and s >= MIN_CANDIDATE_COSINE
-    ]
-    corpus = {p.id: p for p in store.passages(ids={pid for _, pid, _ in pairs})} if pairs else {}
-    judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], [s for _, _, s in pairs])
-    found: dict[int, list[Match]] = {}
+    # Queries: each passage, and each sentence of a passage of several (a quoted sentence then finds
+    # its source even when the two documents cut their passages differently).
+    owners: list[int] = []
+    texts: list[str] = []
+    first_query: list[int] = []
+    for r, d in enumerate(drafts):
+        first_query.append(len(texts))
+        owners.append(r)
+        texts.append(d.text)
+        spans = split_sentences(d.text)
+        if len(spans) > 1:
+            for s, e in spans:
+                if words(d.text[s:e]) >= MIN_QUOTE_WORDS:
+                    owners.append(r)
+                    texts.append(d.text[s:e])
+    vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+    scores, ids = search(store, vectors, k, exclude=exclude)
+    best: dict[tuple[int, int], float] = {}
+    for row, r in enumerate(owners):
+        for s, pid in zip(scores[row], ids[row], strict=True):
+            if pid >= 0 and s >= MIN_CANDIDATE_COSINE:
+                best[r, int(pid)] = max(best.get((r, int(pid)), -1.0), float(s))
+    pairs = [(r, pid, cos) for (r, pid), cos in best.items()]
+    pids = sorted({pid for _, pid, _ in pairs})
+    near = store.adjacent(pids)
+    neighbour_ids = {n for pid in pids for n in near.get(pid, (None, None)) if n is not None and n not in exclude}
+    corpus = {p.id: p for p in store.passages(ids=set(pids) | neighbour_ids)} if pids else {}
+    # Whole-passage verdicts take the cosine of the two passages themselves, not of a sentence.
+    stored = store.vectors_for_hashes(embedder.name, sorted({text_hash(corpus[p].text) for p in pids}), embedder.dim)
+    cosines: list[float] = []
+    for r, pid, cos in pairs:
+        vec = stored.get(text_hash(corpus[pid].text))
+        cosines.append(float(np.dot(vectors[first_query[r]], vec)) if vec is not None else cos)
+    judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], cosines)
+    found: dict[int, dict[tuple[int, ...], Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):
-        if v.type is not None:
-            found.setdefault(r, []).append(Match(corpus[pid], v.score, v.type))
-    rank = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
+        text = drafts[r].text
+        before, after = (corpus.get(n) if n is not None else None for n in near.get(pid, (None, None)))
+        quote = _quote(text, corpus[pid], before, after) if v.type != "verbatim" else None
+        qtype = _quote_type(quote, text) if quote is not None else None
+        match: Match | None = None
+        if quote is not None and qtype is not None and (v.type != "near-verbatim" or qtype == "verbatim"):
+            match = Match(quote.passages[0], max(quote.score, v.score), qtype, quote)
+        elif v.type is not None:
+            match = Match(corpus[pid], v.score, v.type)
+        if match is None:
+            continue
+        key = tuple(p.id for p in match.quote.passages) if match.quote else (pid,)
+        old = found.setdefault(r, {}).get(key)
+        if old is None or _rank(match) < _rank(old):
+            found[r][key] = match
     out = []
     for r, d in enumerate(drafts):
-        matches = sorted(found.get(r, []), key=lambda m: (rank[m.type], -m.score, m.passage.document.year or 0))
+        matches = sorted(found.get(r, {}).values(), key=lambda m: (*_rank(m), m.passage.document.year or 0))
         out.append(DraftPassage(d, matches))
     out.sort(key=lambda p: p.draft.kind != "recommendation")  # stable: reading order within each kind
-    return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out)
+    return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out, in_store, excluded)
 
 
-def check_draft(store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K) -> DraftCheck:
-    """Check the draft at ``path`` (PDF, DOCX, HTML, TXT, MD) against the indexed store."""
-    return check_parsed(store, embedder, parse_file(path), str(path), k=k)
+_TYPE_RANK = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
+
+
+def _rank(m: Match) -> tuple[int, float]:
+    return _TYPE_RANK[m.type], -m.score
+
+
+def check_draft(
+    store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K, include_self: bool = False
+) -> DraftCheck:
+    """Check the draft at ``path`` (PDF, DOCX, HTML, TXT, MD) against the indexed store.
+
+    A draft already in the store is left out of its own matches, with its versions, unless
+    ``include_self``."""
+    return check_parsed(store, embedder, parse_file(path), str(path), k=k, path=path, include_self=include_self)

@@ -180,6 +180,20 @@ def cluster_json(c: Any) -> dict[str, Any]:
     }
 
 
+def _quote_json(quote: Any, draft_text: str) -> dict[str, Any] | None:
+    if quote is None:
+        return None
+    return {
+        "how": quote.how,
+        "score": round(quote.score, 4),
+        "draft_start": quote.draft_start,
+        "draft_end": quote.draft_end,
+        "draft_text": draft_text[quote.draft_start : quote.draft_end],
+        "corpus_text": quote.corpus_text,
+        "passages": [p.id for p in quote.passages],
+    }
+
+
 def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
     """A draft check (dedup.draft.DraftCheck)."""
     return {
@@ -187,6 +201,8 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
             "source": check.source,
             "title": check.title,
             "pages": {str(n): t for n, t in sorted(check.pages.items())},
+            "in_store": document_json(check.in_store) if check.in_store is not None else None,
+            "excluded": [document_json(d) for d in check.excluded],
         },
         "summary": {
             "recommendations": len(check.recommendations),
@@ -216,7 +232,13 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                 "status": p.status,
                 "times": p.times,
                 "matches": [
-                    {"passage": passage_json(m.passage), "score": round(m.score, 4), "type": m.type} for m in p.matches
+                    {
+                        "passage": passage_json(m.passage),
+                        "score": round(m.score, 4),
+                        "type": m.type,
+                        "quote": _quote_json(m.quote, p.draft.text),
+                    }
+                    for m in p.matches
                 ],
             }
             for p in check.passages

@@ -513,6 +513,27 @@ class Store:
             for r in self.db.execute(sql, args)
         ]
 
+    def adjacent(self, ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
+        """For each passage id: the ids of the passages just before and just after it in its document."""
+        id_list = list(ids)
+        if not id_list:
+            return {}
+        rows = self.db.execute(
+            "SELECT p.id,"
+            " (SELECT q.id FROM passages q WHERE q.doc_id = p.doc_id AND q.seq = p.seq - 1),"
+            " (SELECT q.id FROM passages q WHERE q.doc_id = p.doc_id AND q.seq = p.seq + 1)"
+            f" FROM passages p WHERE p.id IN ({','.join('?' * len(id_list))})",
+            id_list,
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def passage_ids(self, doc_ids: Sequence[str]) -> list[int]:
+        """Ids of the passages of these documents."""
+        if not doc_ids:
+            return []
+        sql = f"SELECT id FROM passages WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+        return [r[0] for r in self.db.execute(sql, list(doc_ids))]
+
     def passage_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
 
