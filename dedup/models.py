@@ -34,7 +34,8 @@ class PassageDraft:
     """A passage cut from a document before it has a store id.
 
     ``start``/``end`` are character offsets into the text of page ``page`` as built by
-    :func:`dedup.segment.page_texts` (blocks of a page joined by blank lines).
+    :func:`dedup.segment.page_texts` (blocks of a page joined by blank lines). A passage that runs
+    over a page break has ``page_end`` (its last page), and ``end`` is an offset into that page's text.
     """
 
     page: int
@@ -43,6 +44,7 @@ class PassageDraft:
     text: str
     kind: PassageKind
     heading: str = ""
+    page_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Passage:
     text: str
     kind: PassageKind
     heading: str = ""
+    page_end: int | None = None  # the last page when the passage runs over a page break
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def passage_json(p: Passage) -> dict[str, Any]:
         "id": p.id,
         "text": p.text,
         "page": p.page,
+        "page_end": p.page_end or p.page,
         "kind": p.kind,
         "heading": p.heading,
         "document": document_json(p.document),
@@ -226,6 +227,7 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
             {
                 "text": p.draft.text,
                 "page": p.draft.page,
+                "page_end": p.draft.page_end or p.draft.page,
                 "start": p.draft.start,
                 "end": p.draft.end,
                 "kind": p.draft.kind,

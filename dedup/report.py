@@ -550,6 +550,10 @@ def _pages_view(
     for p in marked:
         mark = _mark_of(p, numbers[id(p)])
         key = str(p.get("page"))
+        last = _int_or_none(p.get("page_end"))
+        if last is not None and str(last) != key and key in pages:
+            # over a page break: marked on its first page, from its start to that page's end
+            mark.end = len(str(pages[key] or "").rstrip())
         if key in pages:
             by_page.setdefault(key, []).append(mark)
         else:

@@ -498,6 +498,8 @@ class _Draft:
     kind: PassageKind
     heading: str
     words: int
+    page_end: int = 0  # the last page, when the passage runs over a page break (``end`` indexes its text)
+    text: str | None = None  # the passage's text when it runs over a page break (not one slice of a page)
 
 
 def _pack(spans: list[tuple[int, int]], counts: list[int], max_words: int) -> list[tuple[int, int, int]]:
@@ -576,11 +578,88 @@ def _ends_sentence(text: str) -> bool:
     return bool(re.search(r"[.!?:;][\"”’')\]]*\s*$", text))
 
 
+# A paragraph that ends mid-sentence continues on the next page when the next page opens with a
+# lower-case word, or when it stopped on a comma, a hyphen or a word that cannot end a sentence.
+_OPEN_END = re.compile(
+    r"(?:[,\-\u00ad\u2010\u2011]|\b(?:the|a|an|and|or|of|to|in|on|for|with|by|from|as|at|that|which|who|"
+    r"whose|their|our|its|is|are|was|were|be|will|should|must|can|not|this|these|those|into|across|between)"
+    r")$",
+    re.I,
+)
+
+
+def _continues(first: Block, second: Block) -> bool:
+    """Does ``second``, opening the next page, carry on the paragraph ``first`` ends its page with?"""
+    if first.kind not in ("paragraph", "item") or second.kind != "paragraph" or second.page != first.page + 1:
+        return False
+    head, tail = first.text.rstrip(), second.text.lstrip()
+    if not head or not tail or _ends_sentence(head) or _LIST_MARK_ONLY.match(tail.split(" ", 1)[0]):
+        return False
+    return tail[0].islower() or bool(_OPEN_END.search(head))
+
+
+def _joiner(head: str, tail: str, vocab: frozenset[str]) -> tuple[int, str]:
+    """How two pieces of one paragraph join over a page break: (characters of ``head`` kept, separator).
+
+    A word hyphenated over the break is joined ("commis-" + "sioning"), unless the hyphen is a real
+    one ("non-" + "governmental", or a hyphenated form the document uses elsewhere)."""
+    head = head.rstrip()
+    if len(head) >= 2 and head[-1] in "-\u00ad\u2010\u2011" and head[-2].isalpha() and tail[:1].isalpha():
+        from dedup.extract import _keep_hyphen
+
+        word = head[:-1].rsplit(" ", 1)[-1]
+        if not tail[:1].islower() or _keep_hyphen(word, tail.split(" ", 1)[0], vocab):
+            return len(head), ""
+        return len(head) - 1, ""
+    return len(head), " "
+
+
+@dataclass
+class _Text:
+    """The text of a paragraph as segmented: one block, or several joined over page breaks."""
+
+    text: str
+    pieces: list[tuple[int, int, int]]  # (position in ``text``, page, offset in that page's text)
+
+    def locate(self, pos: int) -> tuple[int, int]:
+        """(page, offset in that page's text) of the character at ``pos``."""
+        for at, page, offset in reversed(self.pieces):
+            if pos >= at:
+                return page, offset + pos - at
+        raise AssertionError("position before the text")  # pragma: no cover
+
+    def draft(self, start: int, end: int, kind: PassageKind, heading: str, words: int) -> _Draft:
+        page, first = self.locate(start)
+        page_end, last = self.locate(end - 1)
+        if page_end == page:
+            return _Draft(page, first, last + 1, kind, heading, words)
+        return _Draft(page, first, last + 1, kind, heading, words, page_end, self.text[start:end])
+
+
+def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text]]:
+    """Blocks with each paragraph that runs over a page break joined to its continuation."""
+    vocab = frozenset(w.strip(".,;:!?()[]{}\"'“”‘’").lower() for b in blocks for w in b.text.split())
+    out: list[tuple[Block, _Text]] = []
+    for block, offset in zip(blocks, offsets, strict=True):
+        if not block.text.strip():
+            continue
+        if out and _continues(out[-1][0], block):
+            prev, joined = out[-1]
+            keep, sep = _joiner(joined.text, block.text, vocab)
+            start = keep + len(sep)
+            joined = _Text(joined.text[:keep] + sep + block.text, [*joined.pieces, (start, block.page, offset)])
+            out[-1] = (Block(prev.kind, joined.text, block.page), joined)  # as it now ends, and where
+            continue
+        out.append((block, _Text(block.text, [(0, block.page, offset)])))
+    return out
+
+
 def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     """Cut ``blocks`` (one document, in reading order) into passages of whole sentences.
 
-    See the module docstring for the rules. Every passage satisfies
-    ``page_texts(blocks)[p.page][p.start:p.end] == p.text``.
+    See the module docstring for the rules. Every passage on one page satisfies
+    ``page_texts(blocks)[p.page][p.start:p.end] == p.text``; a passage that runs over a page break
+    has ``page_end`` set, starts at ``start`` on page ``page`` and ends at ``end`` on page ``page_end``.
     """
     if max_words < 1:
         raise ValueError("max_words must be at least 1")
@@ -591,20 +670,22 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     lead_in = False  # the previous paragraph announced a list of actions ("We will:")
 
     def emit(draft: _Draft | None) -> None:
-        if draft is not None and draft.end > draft.start:
+        if draft is not None and (draft.page_end or draft.end > draft.start):
             drafts.append(draft)
 
-    for block, offset in zip(blocks, offsets, strict=True):
-        text = block.text
-        if not text.strip():
-            continue
+    def text_of(d: _Draft) -> str:
+        return d.text if d.text is not None else pages[d.page][d.start : d.end]
+
+    for block, joined in _logical(blocks, offsets):
+        text = joined.text
+        first_page = joined.pieces[0][1]
         if block.kind == "heading":
             emit(pending)
             pending = None
             heading = " ".join(text.split())
             lead_in = False
             continue
-        if pending is not None and (pending.page != block.page or block.kind != "paragraph"):
+        if pending is not None and ((pending.page_end or pending.page) != first_page or block.kind != "paragraph"):
             emit(pending)
             pending = None
 
@@ -612,7 +693,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             start, end = _strip_span(text, 0, len(text))
             if _words(text) > max_words:
                 end = _word_cut(text, start, end, max_words)[0][1]
-            emit(_Draft(block.page, offset + start, offset + end, OTHER, heading, _words(text[start:end])))
+            emit(joined.draft(start, end, OTHER, heading, _words(text[start:end])))
             lead_in = False
             continue
 
@@ -630,8 +711,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
                 spans = [units[i] for i in indices]
                 counts = [_words(text[s:e]) for s, e in spans]
                 for first, last, words in _pack(spans, counts, max_words):
-                    start, end = spans[first][0], spans[last - 1][1]
-                    emit(_Draft(block.page, offset + start, offset + end, kind, heading, words))
+                    emit(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
             continue
 
         # A paragraph: runs of same-kind sentences, each packed into passages.
@@ -640,9 +720,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             spans = [units[i] for i in indices]
             counts = [_words(text[s:e]) for s, e in spans]
             for first, last, words in _pack(spans, counts, max_words):
-                pieces.append(
-                    _Draft(block.page, offset + spans[first][0], offset + spans[last - 1][1], kind, heading, words)
-                )
+                pieces.append(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
         if (
             pending is not None
             and pending.kind == OTHER
@@ -650,16 +728,26 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             and pending.heading == heading
             and pending.words + pieces[0].words <= max_words
         ):
+            head = pieces[0]
+            merged_text = None
+            if head.page_end:
+                merged_text = pages[pending.page][pending.start : head.start] + text_of(head)
             pieces[0] = _Draft(
-                pending.page, pending.start, pieces[0].end, OTHER, heading, pending.words + pieces[0].words
+                pending.page,
+                pending.start,
+                head.end,
+                OTHER,
+                heading,
+                pending.words + head.words,
+                head.page_end,
+                merged_text,
             )
             pending = None
         emit(pending)
         for piece in pieces[:-1]:
             emit(piece)
         last_piece = pieces[-1]
-        page_text = pages[block.page]
-        last_text = page_text[last_piece.start : last_piece.end]
+        last_text = text_of(last_piece)
         if last_piece.kind == OTHER and (last_piece.words < MIN_PASSAGE_WORDS or not _ends_sentence(last_text)):
             pending = last_piece
         else:
@@ -678,9 +766,10 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             page=d.page,
             start=d.start,
             end=d.end,
-            text=pages[d.page][d.start : d.end],
+            text=text_of(d),
             kind=d.kind,
             heading=d.heading,
+            page_end=d.page_end or None,
         )
         for d in drafts
     ]

@@ -118,7 +118,17 @@ def m003_org_aliases(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_embeddings, m003_org_aliases]
+def m004_page_end(db: sqlite3.Connection) -> None:
+    """Passages that run over a page break record their last page (NULL: the passage is on one page)."""
+    _run_script(db, "ALTER TABLE passages ADD COLUMN page_end INTEGER;")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_embeddings,
+    m003_org_aliases,
+    m004_page_end,
+]
 
 # Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
 BUILTIN_ALIASES = {
@@ -420,10 +430,10 @@ class Store:
                 [(doc.id, n, t) for n, t in sorted(doc.pages.items())],
             )
             self.db.executemany(
-                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash, page_end)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (doc.id, i, p.page, p.start, p.end, p.text, p.kind, p.heading, text_hash(p.text))
+                    (doc.id, i, p.page, p.start, p.end, p.text, p.kind, p.heading, text_hash(p.text), p.page_end)
                     for i, p in enumerate(doc.passages)
                 ],
             )
@@ -483,7 +493,7 @@ class Store:
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
-        sql = "SELECT id, doc_id, page, start, end, text, kind, heading FROM passages"
+        sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end FROM passages"
         where: list[str] = []
         args: list[object] = []
         if kind:
@@ -509,6 +519,7 @@ class Store:
                 text=r["text"],
                 kind=r["kind"],
                 heading=r["heading"],
+                page_end=r["page_end"],
             )
             for r in self.db.execute(sql, args)
         ]

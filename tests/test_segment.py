@@ -20,7 +20,12 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def check_spans(blocks: list[Block], passages: list[PassageDraft]) -> None:
     pages = page_texts(blocks)
     for p in passages:
-        assert pages[p.page][p.start : p.end] == p.text, p
+        if p.page_end is None:
+            assert pages[p.page][p.start : p.end] == p.text, p
+        else:  # over a page break: from ``start`` on the first page to ``end`` on the last
+            assert p.page_end > p.page
+            assert p.text.startswith(pages[p.page][p.start :].rstrip("-")), p
+            assert p.text.endswith(pages[p.page_end][: p.end]), p
         assert p.text == p.text.strip() and p.text
 
 
@@ -457,3 +462,46 @@ def test_real_pdf_pages_keep_span_invariant() -> None:
     check_spans(blocks, passages)
     assert any(p.kind == "recommendation" for p in passages)
     assert all(len(p.text.split()) <= 200 for p in passages)
+
+
+# --------------------------------------------------------------------------------------------------
+# Paragraphs over a page break
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_paragraph_running_over_a_page_break_is_one_passage_with_its_pages() -> None:
+    blocks = [
+        Block("heading", "Recommendations", 1),
+        Block("paragraph", "Waiting times have grown in every locality.", 1),
+        Block("paragraph", "The council, working with governmental and non-", 1),
+        Block("paragraph", "governmental organisations, should convene a forum on suicide prevention.", 2),
+        Block("paragraph", "Staff will be trained in safety planning across all teams in the commis-", 2),
+        Block("paragraph", "sioning area by the end of next year.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    forum = [p for p in passages if "forum" in p.text]
+    assert len(forum) == 1
+    assert forum[0].text == (
+        "The council, working with governmental and non-governmental organisations, should convene a forum on "
+        "suicide prevention."
+    )
+    assert (forum[0].page, forum[0].page_end, forum[0].kind) == (1, 2, "recommendation")
+    assert forum[0].heading == "Recommendations"
+    staff = [p for p in passages if "safety planning" in p.text]
+    assert len(staff) == 1 and staff[0].text.endswith("in the commissioning area by the end of next year.")
+    assert (staff[0].page, staff[0].page_end) == (2, 3)
+    assert not any(p.text[0].islower() for p in passages)
+
+
+def test_a_finished_paragraph_or_a_new_sentence_on_the_next_page_is_not_joined() -> None:
+    blocks = [
+        Block("paragraph", "Services should publish waiting times each quarter.", 1),
+        Block("paragraph", "Families want to know how long they will wait for an assessment.", 2),
+        Block("paragraph", "Schools should name a mental health lead for every pupil", 2),
+        Block("heading", "Next steps", 3),
+        Block("paragraph", "and train them in recognising self-harm.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert all(p.page_end is None for p in passages)
