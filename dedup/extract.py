@@ -1726,11 +1726,12 @@ def _pdf_blocks(pages: list[_PageData]) -> list[Block]:
                     continue
                 kind: BlockKind = "heading" if _is_heading(para, body_size, body_bold) else para.kind
                 blocks.append(Block(kind, text, page.number))
-    return _merge_broken(blocks)
+    return _merge_broken(blocks, vocab)
 
 
-def _merge_broken(blocks: list[Block]) -> list[Block]:
-    """Rejoin a paragraph cut in two by a region boundary (text wrapping around a figure)."""
+def _merge_broken(blocks: list[Block], vocab: set[str] | frozenset[str] = frozenset()) -> list[Block]:
+    """Rejoin a paragraph cut in two by a region boundary (a column break, text wrapping around a
+    figure); a word hyphenated over the break is joined as over a line break."""
     out: list[Block] = []
     for b in blocks:
         if b.kind == "paragraph" and b.text[:1].islower():
@@ -1744,8 +1745,10 @@ def _merge_broken(blocks: list[Block]) -> list[Block]:
                     break
                 if _CAPTION_RE.match(prev.text):
                     continue
-                if prev.kind in ("paragraph", "item") and prev.text[-1:].isalpha():
-                    out[-back] = Block(prev.kind, f"{prev.text} {b.text}", prev.page)
+                if prev.kind in ("paragraph", "item") and (
+                    prev.text[-1:].isalpha() or prev.text[-1:] in "," + _HYPHENS
+                ):
+                    out[-back] = Block(prev.kind, _join_lines([prev.text, b.text], vocab), prev.page)
                     merged = True
                 break
             if merged:

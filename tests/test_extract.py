@@ -688,3 +688,21 @@ def test_markdown_inline_markup_is_removed_but_structure_kept(tmp_path: Path) ->
 )
 def test_a_short_sentence_in_text_is_not_taken_for_a_heading(line: str) -> None:
     assert [b.kind for b in blocks_from_text(line)] == ["paragraph"]
+
+
+def test_a_paragraph_broken_by_a_column_break_is_rejoined_with_its_hyphenated_word() -> None:
+    from dedup.extract import _merge_broken
+
+    blocks = [
+        Block("paragraph", "The council, working with governmental and non-", 1),
+        Block("paragraph", "governmental organisations, should agree the commis-", 1),
+        Block("paragraph", "sioning plan by March, with", 1),
+        Block("paragraph", "partners across the county.", 1),
+        Block("paragraph", "figures are provisional.", 2),
+    ]
+    merged = _merge_broken(blocks, {"commissioning"})
+    assert [b.text for b in merged] == [
+        "The council, working with governmental and non-governmental organisations, should agree the "
+        "commissioning plan by March, with partners across the county.",
+        "figures are provisional.",  # another page: joined, if at all, by segment
+    ]
