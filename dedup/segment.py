@@ -588,6 +588,28 @@ _OPEN_END = re.compile(
 )
 
 
+# "Northmere County Council | 2015", "Department of Wellbeing | Every Life Matters": a header line,
+# a few words either side of a bar, with no sentence end.
+_RUNNING = re.compile(r"^[^|.!?:;]{2,80}\s\|\s[^|.!?:;]{2,80}$")
+
+
+def _page_edges(blocks: list[Block]) -> set[int]:
+    """Indices of the first and the last block with text on each page."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        if b.text.strip():
+            first.setdefault(b.page, i)
+            last[b.page] = i
+    return set(first.values()) | set(last.values())
+
+
+def _label(text: str, following: str) -> bool:
+    """Is ``text`` a label (a masthead "Northmere County Council | 2015", a caption) rather than the
+    start of the paragraph ``following``: a few words, no sentence end, the next starting a sentence?"""
+    return _words(text) <= MIN_RUN_WORDS and not _ends_sentence(text) and following.lstrip()[:1].isupper()
+
+
 def _continues(first: Block, second: Block) -> bool:
     """Does ``second``, opening the next page, carry on the paragraph ``first`` ends its page with?"""
     if first.kind not in ("paragraph", "item") or second.kind != "paragraph" or second.page != first.page + 1:
@@ -640,8 +662,25 @@ def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text
     """Blocks with each paragraph that runs over a page break joined to its continuation."""
     vocab = frozenset(w.strip(".,;:!?()[]{}\"'“”‘’").lower() for b in blocks for w in b.text.split())
     out: list[tuple[Block, _Text]] = []
-    for block, offset in zip(blocks, offsets, strict=True):
+    edges = _page_edges(blocks)
+    for i, (block, offset) in enumerate(zip(blocks, offsets, strict=True)):
         if not block.text.strip():
+            continue
+        if block.kind == "paragraph" and _RUNNING.match(block.text) and (i in edges or _words(block.text) <= 12):
+            continue  # a header, footer or masthead line that extraction could not tell from repetition
+        if (
+            out
+            and out[-1][0].kind == "heading"
+            and block.kind == "paragraph"
+            and block.page == out[-1][0].page
+            and block.text[:1].islower()
+            and _words(out[-1][0].text) >= MIN_RUN_WORDS
+            and not _ends_sentence(out[-1][0].text)
+        ):
+            # A paragraph whose first line was taken for a heading (a bold opening): one paragraph.
+            prev, joined = out[-1]
+            joined = _Text(joined.text + " " + block.text, [*joined.pieces, (len(joined.text) + 1, block.page, offset)])
+            out[-1] = (Block("paragraph", joined.text, block.page), joined)
             continue
         if out and _continues(out[-1][0], block):
             prev, joined = out[-1]
@@ -727,6 +766,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             and pieces[0].kind == OTHER
             and pending.heading == heading
             and pending.words + pieces[0].words <= max_words
+            and not _label(text_of(pending), text)
         ):
             head = pieces[0]
             merged_text = None
