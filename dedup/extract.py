@@ -1523,6 +1523,8 @@ def _marker_of(line: _Line) -> str | None:
         return t
     if len(t) > 1 and t[0] in "•●▪■◦➢➤\uf0b7\uf0a7" and len(line.words) >= 1:
         return t[0]
+    if t == "o" and len(line.words) > 1 and line.words[1].text[:1].isupper():
+        return t  # a second-level bullet set as the letter o ("o Teenagers and ...")
     return None
 
 

@@ -45,6 +45,7 @@ class PassageDraft:
     kind: PassageKind
     heading: str = ""
     page_end: int | None = None
+    label: str = ""  # "Recommendation 4": the numbered label the passage carries or sits under
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Passage:
     kind: PassageKind
     heading: str = ""
     page_end: int | None = None  # the last page when the passage runs over a page break
+    label: str = ""  # "Recommendation 4": the numbered label the passage carries or sits under
 
 
 @dataclass(frozen=True)

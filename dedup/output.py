@@ -49,6 +49,7 @@ def passage_json(p: Passage) -> dict[str, Any]:
         "page_end": p.page_end or p.page,
         "kind": p.kind,
         "heading": p.heading,
+        "label": p.label,
         "document": document_json(p.document),
     }
 
@@ -231,6 +232,8 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                 "start": p.draft.start,
                 "end": p.draft.end,
                 "kind": p.draft.kind,
+                "heading": p.draft.heading,
+                "label": p.draft.label,
                 "status": p.status,
                 "times": p.times,
                 "matches": [

@@ -499,7 +499,8 @@ class _Draft:
     heading: str
     words: int
     page_end: int = 0  # the last page, when the passage runs over a page break (``end`` indexes its text)
-    text: str | None = None  # the passage's text when it runs over a page break (not one slice of a page)
+    text: str | None = None  # the passage's text when it is not one slice of a page (see ``segment``)
+    label: str = ""  # "Recommendation 4": the numbered label the passage sits under
 
 
 def _pack(spans: list[tuple[int, int]], counts: list[int], max_words: int) -> list[tuple[int, int, int]]:
@@ -611,13 +612,17 @@ def _label(text: str, following: str) -> bool:
 
 
 def _continues(first: Block, second: Block) -> bool:
-    """Does ``second``, opening the next page, carry on the paragraph ``first`` ends its page with?"""
-    if first.kind not in ("paragraph", "item") or second.kind != "paragraph" or second.page != first.page + 1:
+    """Does ``second`` carry on the paragraph ``first`` left unfinished: on the next page (a lower-case
+    start, or ``first`` stopped on a comma, a hyphen or a word like "and"), or on the same page (a
+    lower-case start)?"""
+    if first.kind not in ("paragraph", "item") or second.kind != "paragraph":
         return False
     head, tail = first.text.rstrip(), second.text.lstrip()
     if not head or not tail or _ends_sentence(head) or _LIST_MARK_ONLY.match(tail.split(" ", 1)[0]):
         return False
-    return tail[0].islower() or bool(_OPEN_END.search(head))
+    if second.page == first.page:  # a paragraph the extractor cut in two on one page
+        return tail[0].islower()
+    return second.page == first.page + 1 and (tail[0].islower() or bool(_OPEN_END.search(head)))
 
 
 def _joiner(head: str, tail: str, vocab: frozenset[str]) -> tuple[int, str]:
@@ -682,14 +687,142 @@ def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text
             joined = _Text(joined.text + " " + block.text, [*joined.pieces, (len(joined.text) + 1, block.page, offset)])
             out[-1] = (Block("paragraph", joined.text, block.page), joined)
             continue
-        if out and _continues(out[-1][0], block):
-            prev, joined = out[-1]
+        # The paragraph this block carries on: the block before it, or, over a page break, the last
+        # one before the previous page's footnotes.
+        back = 1
+        while (
+            back < min(len(out), 4)
+            and block.page == out[-back][0].page + 1
+            and block.text[:1].islower()
+            and _FOOTNOTE.search(out[-back][0].text)
+            and out[-back - 1][0].page == out[-back][0].page
+        ):
+            back += 1
+        if out and _continues(out[-back][0], block):
+            prev, joined = out[-back]
             keep, sep = _joiner(joined.text, block.text, vocab)
             start = keep + len(sep)
             joined = _Text(joined.text[:keep] + sep + block.text, [*joined.pieces, (start, block.page, offset)])
-            out[-1] = (Block(prev.kind, joined.text, block.page), joined)  # as it now ends, and where
+            notes = out[len(out) - back + 1 :]
+            out[len(out) - back :] = [(Block(prev.kind, joined.text, block.page), joined), *notes]
             continue
         out.append((block, _Text(block.text, [(0, block.page, offset)])))
+    return out
+
+
+# A footnote or reference at the foot of a page: "12 Journal of ...", "* includes ...", a citation.
+_FOOTNOTE = re.compile(
+    r"^\s*(?:\d{1,3}|[*†‡¹²³⁴⁵⁶⁷⁸⁹])\s*[A-Z\w]|\bet\s+al\b|https?://|www\.|\bdoi\b|\baccessed\b|\b(?:19|20)\d\d\s*;\s*\d",
+    re.I,
+)
+
+
+# "Recommendation 4", "Action 2.1", "Priority 3: Crisis care" as a heading: a label, not a new section.
+_NUMBERED_HEADING = re.compile(
+    r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?\b(?:\s*[:.\-–—].{0,80})?$",
+    re.I,
+)
+_LABEL_PREFIX = re.compile(
+    r"^\W*((?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?)\b", re.I
+)
+
+
+def _label_of(text: str) -> str:
+    """ "Recommendation 4" when the text starts with such a numbered label, else ""."""
+    m = _LABEL_PREFIX.match(text)
+    return m.group(1) if m else ""
+
+
+def _announces_actions(lead: str, heading: str) -> bool:
+    """ "We will:", "Our priorities are:", "High level areas for focus:" announce a list of actions."""
+    body = lead.rstrip().rstrip(":")
+    return _explain(body + ".", heading).kind == RECOMMENDATION or bool(
+        _ACTION_HEADING.search(body[-80:]) and not _NOT_ACTION_HEADING.search(body[-80:])
+    )
+
+
+def _fragment(text: str) -> bool:
+    """A list item that is no sentence of its own: it starts in lower case."""
+    return bool(re.match(r"^\W*[a-z]", _LEAD.sub("", text, count=1)))
+
+
+def _list_after(logical: list[tuple[Block, _Text]], n: int) -> list[int]:
+    """Indices of the list items right after block ``n``."""
+    out = []
+    for i in range(n + 1, len(logical)):
+        if logical[i][0].kind != "item":
+            break
+        out.append(i)
+    return out
+
+
+def _leads_in(text: str, first_item: str) -> bool:
+    """Does the paragraph ``text`` introduce the list that follows: it ends with a colon, or stops
+    mid-sentence before items that carry on its sentence in lower case ("... services such as")?"""
+    tail = text.rstrip()
+    return tail.endswith(":") or (not _ends_sentence(tail) and first_item.lstrip()[:1].islower())
+
+
+def _paragraph_pieces(
+    joined: _Text, text: str, units: list[tuple[int, int]], heading: str, max_words: int
+) -> list[_Draft]:
+    """A paragraph's runs of same-kind sentences, each packed into passages."""
+    pieces: list[_Draft] = []
+    for kind, indices in _runs(text, units, heading):
+        spans = [units[i] for i in indices]
+        counts = [_words(text[s:e]) for s, e in spans]
+        for first, last, words in _pack(spans, counts, max_words):
+            pieces.append(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
+    return pieces
+
+
+def _list_unit(
+    lead: tuple[_Draft, str] | None,
+    items: list[tuple[Block, _Text]],
+    heading: str,
+    lead_in: bool,
+    max_words: int,
+    context: str = "",
+) -> list[_Draft]:
+    """A lead-in and its list as one recommendation unit, up to ``max_words``; past it, each item on
+    its own, carrying the lead-in (its text starts with the lead-in; its span is the item's).
+
+    A list of lower-case fragments with no lead-in carries ``context`` (its heading) instead, so it
+    reads as a statement."""
+    parts: list[tuple[_Draft, str]] = [] if lead is None else [lead]
+    kinds: list[PassageKind] = []
+    for _, joined in items:
+        start, end = _strip_span(joined.text, 0, len(joined.text))
+        if end > start:
+            part = joined.draft(start, end, OTHER, heading, _words(joined.text[start:end]))
+            parts.append((part, joined.text[start:end]))
+            kinds.append(classify(joined.text[start:end], heading))
+    if not parts:
+        return []
+    total = sum(p.words for p, _ in parts)
+    kind = RECOMMENDATION if lead_in or RECOMMENDATION in kinds else OTHER
+    if total <= max_words:
+        first, last = parts[0][0], parts[-1][0]
+        last_page = last.page_end or last.page
+        if last_page == first.page and not context:
+            return [_Draft(first.page, first.start, last.end, kind, heading, total)]
+        text = "\n\n".join(t for _, t in parts)
+        if context:
+            text = f"{context} {text}"
+        crossed = last_page if last_page != first.page else 0
+        return [_Draft(first.page, first.start, last.end, kind, heading, total, crossed, text)]
+    out = []
+    lead_text = context if lead is None else " ".join(lead[1].split())
+    for (part, text), item_kind in zip(parts[1:] if lead is not None else parts, kinds, strict=True):
+        item_kind = RECOMMENDATION if lead_in else item_kind
+        words = part.words + (_words(lead_text) if lead_text else 0)
+        if words > max_words:  # a long item keeps its own words only
+            out.append(
+                _Draft(part.page, part.start, part.end, item_kind, heading, part.words, part.page_end, part.text)
+            )
+            continue
+        carried = f"{lead_text} {text}" if lead_text else text
+        out.append(_Draft(part.page, part.start, part.end, item_kind, heading, words, part.page_end, carried))
     return out
 
 
@@ -706,22 +839,33 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     drafts: list[_Draft] = []
     pending: _Draft | None = None  # the last paragraph passage, while it may still grow into the next block
     heading = ""
+    label = ""
     lead_in = False  # the previous paragraph announced a list of actions ("We will:")
 
     def emit(draft: _Draft | None) -> None:
         if draft is not None and (draft.page_end or draft.end > draft.start):
+            if not draft.label:
+                draft.label = label
             drafts.append(draft)
 
     def text_of(d: _Draft) -> str:
         return d.text if d.text is not None else pages[d.page][d.start : d.end]
 
-    for block, joined in _logical(blocks, offsets):
+    logical = _logical(blocks, offsets)
+    skip = 0  # blocks already taken into a list unit
+    for n, (block, joined) in enumerate(logical):
+        if n < skip:
+            continue
         text = joined.text
         first_page = joined.pieces[0][1]
         if block.kind == "heading":
             emit(pending)
             pending = None
-            heading = " ".join(text.split())
+            numbered = _NUMBERED_HEADING.match(" ".join(text.split()))
+            if numbered:  # "Recommendation 4": a label for what follows, within the same section
+                label = " ".join(text.split()).rstrip(":.")
+            else:
+                heading, label = " ".join(text.split()), ""
             lead_in = False
             continue
         if pending is not None and ((pending.page_end or pending.page) != first_page or block.kind != "paragraph"):
@@ -740,6 +884,37 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         if not units:
             continue
 
+        # A list: its lead-in (the paragraph's last sentence, "This should include:") and its items.
+        items = _list_after(logical, n)
+        lead: tuple[_Draft, str] | None = None
+        if block.kind == "paragraph" and items and _leads_in(text, logical[items[0]][1].text):
+            ls, le = units[-1]
+            lead = (joined.draft(ls, le, OTHER, heading, _words(text[ls:le])), text[ls:le])
+            stripped = text[ls:le].rstrip()
+            lead_in = stripped.endswith(":") and _announces_actions(stripped, heading)
+            units = units[:-1]
+        elif (
+            block.kind == "item"
+            and (n == 0 or logical[n - 1][0].kind != "item")
+            and any(_fragment(logical[i][1].text) for i in [n, *items])
+        ):
+            # a list of fragments with no lead-in ("advocacy;", "crisis;"): the list is one unit
+            items = [n, *items]
+        else:
+            items = []
+        if lead is not None or items:
+            emit(pending)
+            pending = None
+            if lead is not None and units:  # the paragraph's sentences before its lead-in
+                for piece in _paragraph_pieces(joined, text, units, heading, max_words):
+                    emit(piece)
+            context = "" if lead is not None or not heading else heading.rstrip(":") + ":"
+            for d in _list_unit(lead, [logical[i] for i in items], heading, lead_in, max_words, context):
+                emit(d)
+            skip = items[-1] + 1
+            lead_in = False
+            continue
+
         if block.kind == "item":
             # An item is one action, perhaps followed by sentences of context ("At present ...");
             # those become a passage of their own so the action is matched on its own words.
@@ -754,12 +929,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             continue
 
         # A paragraph: runs of same-kind sentences, each packed into passages.
-        pieces: list[_Draft] = []
-        for kind, indices in _runs(text, units, heading):
-            spans = [units[i] for i in indices]
-            counts = [_words(text[s:e]) for s, e in spans]
-            for first, last, words in _pack(spans, counts, max_words):
-                pieces.append(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
+        pieces = _paragraph_pieces(joined, text, units, heading, max_words)
         if (
             pending is not None
             and pending.kind == OTHER
@@ -794,11 +964,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             emit(last_piece)
             pending = None
         stripped = text.rstrip()
-        # "We will:", "Our priorities are:", "High level areas for focus:" announce a list of actions.
-        lead_in = stripped.endswith(":") and (
-            _explain(stripped[:-1] + ".", heading).kind == RECOMMENDATION
-            or bool(_ACTION_HEADING.search(stripped[-80:]) and not _NOT_ACTION_HEADING.search(stripped[-80:]))
-        )
+        lead_in = stripped.endswith(":") and _announces_actions(stripped, heading)
     emit(pending)
 
     return [
@@ -810,6 +976,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             kind=d.kind,
             heading=d.heading,
             page_end=d.page_end or None,
+            label=_label_of(text_of(d)) or d.label,
         )
         for d in drafts
     ]

@@ -118,16 +118,20 @@ def m003_org_aliases(db: sqlite3.Connection) -> None:
     )
 
 
-def m004_page_end(db: sqlite3.Connection) -> None:
-    """Passages that run over a page break record their last page (NULL: the passage is on one page)."""
-    _run_script(db, "ALTER TABLE passages ADD COLUMN page_end INTEGER;")
+def m004_page_end_label(db: sqlite3.Connection) -> None:
+    """Passages that run over a page break record their last page (NULL: the passage is on one page),
+    and passages their numbered label ("Recommendation 4")."""
+    _run_script(
+        db,
+        "ALTER TABLE passages ADD COLUMN page_end INTEGER; ALTER TABLE passages ADD COLUMN label TEXT NOT NULL DEFAULT ''",
+    )
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_embeddings,
     m003_org_aliases,
-    m004_page_end,
+    m004_page_end_label,
 ]
 
 # Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
@@ -430,10 +434,22 @@ class Store:
                 [(doc.id, n, t) for n, t in sorted(doc.pages.items())],
             )
             self.db.executemany(
-                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash, page_end)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash, page_end, label)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (doc.id, i, p.page, p.start, p.end, p.text, p.kind, p.heading, text_hash(p.text), p.page_end)
+                    (
+                        doc.id,
+                        i,
+                        p.page,
+                        p.start,
+                        p.end,
+                        p.text,
+                        p.kind,
+                        p.heading,
+                        text_hash(p.text),
+                        p.page_end,
+                        p.label,
+                    )
                     for i, p in enumerate(doc.passages)
                 ],
             )
@@ -493,7 +509,7 @@ class Store:
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
-        sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end FROM passages"
+        sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end, label FROM passages"
         where: list[str] = []
         args: list[object] = []
         if kind:
@@ -520,6 +536,7 @@ class Store:
                 kind=r["kind"],
                 heading=r["heading"],
                 page_end=r["page_end"],
+                label=r["label"],
             )
             for r in self.db.execute(sql, args)
         ]

@@ -50,11 +50,11 @@ def test_a_passage_over_a_page_break_keeps_its_last_page(store: Store) -> None:
     text = "The council should work with non-governmental bodies on this."
     doc = NewDocument(
         "d", "/d.pdf", "h", None, None, None, "pdf", pages,
-        [PassageDraft(page=1, start=7, end=28, text=text, kind="recommendation", page_end=2)],
+        [PassageDraft(page=1, start=7, end=28, text=text, kind="recommendation", page_end=2, label="Action 3")],
     )  # fmt: skip
     store.add_document(doc)
     [p] = store.passages()
-    assert (p.page, p.page_end, p.start, p.end, p.text) == (1, 2, 7, 28, text)
+    assert (p.page, p.page_end, p.start, p.end, p.text, p.label) == (1, 2, 7, 28, text, "Action 3")
 
 
 def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
