@@ -109,6 +109,15 @@ def quote_alignment(quote: str, text: str, *, min_words: int = MIN_QUOTE_WORDS) 
     last = max((i for i, s in enumerate(t.norm_starts) if s < found.dest_end), default=len(t.starts) - 1)
     if last < first:
         return None
+    # The window has the quotation's length in characters; an edit that shortens or lengthens the
+    # quotation shifts its ends by a word: keep the neighbouring word bounds that align best.
+    words_t = t.text.split()
+    candidates = [
+        (fuzz.ratio(q.text, " ".join(words_t[i : j + 1])), -abs(i - first) - abs(j - last), i, j)
+        for i in range(max(0, first - 1), min(len(words_t), first + 2))
+        for j in range(max(i, last - 1), min(len(words_t), last + 2))
+    ]
+    _, _, first, last = max(candidates)
     return Alignment(round(found.score / 100.0, 4), t.starts[first], _closing(quote, text, t.ends[last]))
 
 

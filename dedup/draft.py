@@ -32,7 +32,7 @@ from dedup.store import Store, file_hash, text_hash
 #: Corpus passages looked up per draft passage (and per sentence of a longer one) before verification.
 CHECK_K = 20
 
-QuoteHow = Literal["draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus"]
+QuoteHow = Literal["draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus", "sentence"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Match:
     score: float
     type: LinkType
     quote: Quote | None = None
+    answers: bool = False  # the draft passage follows the draft's quotation of this corpus passage
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,10 @@ def check_parsed(
     k: int = CHECK_K,
     path: Path | None = None,
     include_self: bool = False,
+    quotes: bool = True,
 ) -> DraftCheck:
+    """Check parsed draft passages against the store. ``quotes=False`` judges whole passages only
+    (no sentence look-ups, no quotation alignment): the check as it was, for benchmarks."""
     from dedup.index import search
     from dedup.match import verdicts
     from dedup.segment import split_sentences
@@ -214,23 +218,28 @@ def check_parsed(
     owners: list[int] = []
     texts: list[str] = []
     first_query: list[int] = []
+    sentence_of: dict[int, tuple[int, int]] = {}  # query row -> its sentence's span in the passage
     for r, d in enumerate(drafts):
         first_query.append(len(texts))
         owners.append(r)
         texts.append(d.text)
-        spans = split_sentences(d.text)
+        spans = split_sentences(d.text) if quotes else []
         if len(spans) > 1:
             for s, e in spans:
                 if words(d.text[s:e]) >= MIN_QUOTE_WORDS:
+                    sentence_of[len(texts)] = (s, e)
                     owners.append(r)
                     texts.append(d.text[s:e])
     vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
     scores, ids = search(store, vectors, k, exclude=exclude)
     best: dict[tuple[int, int], float] = {}
+    by_sentence: list[tuple[int, int, float]] = []  # (query row, corpus passage id, cosine)
     for row, r in enumerate(owners):
         for s, pid in zip(scores[row], ids[row], strict=True):
             if pid >= 0 and s >= MIN_CANDIDATE_COSINE:
                 best[r, int(pid)] = max(best.get((r, int(pid)), -1.0), float(s))
+                if row in sentence_of:
+                    by_sentence.append((row, int(pid), float(s)))
     pairs = [(r, pid, cos) for (r, pid), cos in best.items()]
     pids = sorted({pid for _, pid, _ in pairs})
     near = store.adjacent(pids)
@@ -247,7 +256,7 @@ def check_parsed(
     for (r, pid, _), v in zip(pairs, judged, strict=True):
         text = drafts[r].text
         before, after = (corpus.get(n) if n is not None else None for n in near.get(pid, (None, None)))
-        quote = _quote(text, corpus[pid], before, after) if v.type != "verbatim" else None
+        quote = _quote(text, corpus[pid], before, after) if quotes and v.type != "verbatim" else None
         qtype = _quote_type(quote, text) if quote is not None else None
         match: Match | None = None
         if quote is not None and qtype is not None and (v.type != "near-verbatim" or qtype == "verbatim"):
@@ -260,6 +269,22 @@ def check_parsed(
         old = found.setdefault(r, {}).get(key)
         if old is None or _rank(match) < _rank(old):
             found[r][key] = match
+    # A sentence of a longer draft passage that restates a corpus passage on its own (a quotation
+    # lightly edited: "could have been undertaken" for "could be undertaken").
+    sentence_verdicts = verdicts(
+        [(texts[row], corpus[pid].text) for row, pid, _ in by_sentence], [c for *_, c in by_sentence]
+    )
+    for (row, pid, _), v in zip(by_sentence, sentence_verdicts, strict=True):
+        if v.type not in SAME_STATEMENT:
+            continue
+        r = owners[row]
+        s, e = sentence_of[row]
+        match = Match(corpus[pid], v.score, v.type, Quote("sentence", v.score, s, e, corpus[pid].text, (corpus[pid],)))
+        old = found.setdefault(r, {}).get((pid,))
+        if old is None or _TYPE_RANK[match.type] < _TYPE_RANK[old.type]:  # an aligned quotation stays
+            found[r][(pid,)] = match
+    if quotes:
+        _link_answers(drafts, found, vectors, first_query, store, embedder)
     out = []
     for r, d in enumerate(drafts):
         matches = sorted(found.get(r, {}).values(), key=lambda m: (*_rank(m), m.passage.document.year or 0))
@@ -270,9 +295,65 @@ def check_parsed(
 
 _TYPE_RANK = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
 
+#: Passages after a quotation linked to it as its answer, at most (a response quotes a concern, then
+#: answers it in a few paragraphs; the next quotation starts the next answer).
+ANSWER_PASSAGES = 6
 
-def _rank(m: Match) -> tuple[int, float]:
-    return _TYPE_RANK[m.type], -m.score
+
+def _rank(m: Match) -> tuple[float, float]:
+    # an answer ranks after the repeats and before plain topical relations
+    return (2.5 if m.answers else _TYPE_RANK[m.type]), -m.score
+
+
+def _link_answers(
+    drafts: list[PassageDraft],
+    found: dict[int, dict[tuple[int, ...], Match]],
+    vectors: np.ndarray,
+    first_query: list[int],
+    store: Store,
+    embedder: Embedder,
+) -> None:
+    """Link the passages that follow a quotation to the quoted corpus passages, as its answer.
+
+    A response quotes an earlier document ("The coroner was concerned that ...") and answers it in
+    the passages that follow, in words of its own: those passages rarely repeat the concern, but they
+    answer it. They get an ``answers`` match (type ``related``) to each corpus passage the last
+    quotation quoted, scored by the engine (graded), until the next quotation."""
+    from dedup.match import verdicts
+
+    order = sorted(range(len(drafts)), key=lambda r: (drafts[r].page, drafts[r].start))
+    quoted: list[Match] = []
+    since = 0
+    links: list[tuple[int, Match]] = []
+    for r in order:
+        own = [
+            m
+            for m in found.get(r, {}).values()
+            if m.type in ("verbatim", "near-verbatim") or (m.type == "paraphrase" and m.quote is not None)
+        ]
+        if own:
+            quoted, since = own, 0
+            continue
+        since += 1
+        if not quoted or since > ANSWER_PASSAGES:
+            continue
+        for m in quoted:
+            if not any(x.passage.id == m.passage.id for x in found.get(r, {}).values()):
+                links.append((r, m))
+    if not links:
+        return
+    stored = store.vectors_for_hashes(
+        embedder.name, sorted({text_hash(m.passage.text) for _, m in links}), embedder.dim
+    )
+    cosines = []
+    for r, m in links:
+        vec = stored.get(text_hash(m.passage.text))
+        cosines.append(float(np.dot(vectors[first_query[r]], vec)) if vec is not None else 0.0)
+    judged = verdicts([(drafts[r].text, m.passage.text) for r, m in links], cosines, graded=True)
+    for (r, m), v in zip(links, judged, strict=True):
+        if v.opposed:
+            continue
+        found.setdefault(r, {})[(m.passage.id, -1)] = Match(m.passage, v.score, "related", answers=True)
 
 
 def check_draft(

@@ -242,6 +242,7 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                         "score": round(m.score, 4),
                         "type": m.type,
                         "quote": _quote_json(m.quote, p.draft.text),
+                        "answers": m.answers,
                     }
                     for m in p.matches
                 ],

@@ -170,3 +170,46 @@ def test_quote_alignment_snaps_to_words_and_ignores_case_and_punctuation() -> No
     assert edited is not None and not edited.verbatim and edited.score >= 0.92
     assert quote_alignment("publish its plan", text) is None  # too short to be evidence
     assert quote_alignment("Nothing in this sentence appears in the text above at all, not one phrase", text) is None
+
+
+RESPONSE = """# Response to the review
+
+## Waiting times
+
+You told us that commissioners should publish waiting times for every community mental health service each \
+quarter, so that families can see how long they will wait.
+
+Since then our teams have put a live dashboard on the website, refreshed every week, with a breakdown by team.
+
+## Schools
+
+The review found that every school should have a named mental health lead who has had training in recognising \
+self-harm and knows how to refer a pupil for specialist help. We agree with this finding.
+
+Forty schools have named a lead so far; the rest will by September.
+"""
+
+
+def test_a_response_links_each_quoted_concern_and_its_answer(corpus_store: tuple[Path, Path], tmp_path: Path) -> None:
+    store, _ = corpus_store
+    draft = tmp_path / "response.md"
+    draft.write_text(RESPONSE)
+    data, _ = _check(store, draft)
+
+    quoted = _passage(data, "You told us that commissioners")["matches"][0]
+    assert quoted["type"] in {"verbatim", "near-verbatim"}
+    assert quoted["passage"]["text"].startswith("Commissioners should publish") and not quoted["answers"]
+    answer = _passage(data, "Since then our teams")
+    assert answer["status"] == "new"  # an answer is not a repeat ...
+    assert answer["matches"][0]["answers"] and answer["matches"][0]["type"] == "related"  # ... but it is linked
+    assert answer["matches"][0]["passage"]["text"].startswith("Commissioners should publish")
+
+    # one sentence of a longer passage restating a concern with small edits ("has had" for "has received")
+    school = _passage(data, "The review found that every school")["matches"][0]
+    assert school["type"] in {"near-verbatim", "paraphrase"}
+    assert school["passage"]["text"].startswith("Every school should have")
+    assert school["quote"]["draft_text"].startswith("every school should have")
+    assert school["quote"]["draft_text"].endswith("specialist help.")
+    later = _passage(data, "Forty schools have named a lead")["matches"]
+    assert later and later[0]["answers"] and later[0]["passage"]["text"].startswith("Every school should have")
+    assert not any(m["passage"]["text"].startswith("Commissioners") for m in later)  # the next answer's
