@@ -17,6 +17,7 @@ versions (:meth:`~dedup.store.Store.document_families`) are left out of the matc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -29,8 +30,11 @@ from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import Document, LinkType, Passage, PassageDraft
 from dedup.store import Store, file_hash, text_hash
 
-#: Corpus passages looked up per draft passage (and per sentence of a longer one) before verification.
+#: Corpus passages looked up per draft passage before verification.
 CHECK_K = 20
+#: ... and per sentence of a longer draft passage (a sentence quoting or restating a corpus passage
+#: finds it among its nearest few).
+SENTENCE_K = 5
 
 QuoteHow = Literal["draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus", "sentence"]
 
@@ -143,13 +147,18 @@ def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage |
     return max(found, key=lambda f: (f[1].draft_end - f[1].draft_start, f[0]))[1] if found else None
 
 
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    from dedup.segment import split_sentences
+
+    return tuple(split_sentences(text))
+
+
 def _shared_sentences(draft: str, corpus: Passage) -> Quote | None:
     """The longest run of consecutive draft sentences quoted in the corpus passage (neither text
     containing the other: a response that quotes a concern, then answers it)."""
-    from dedup.segment import split_sentences
-
-    spans = split_sentences(draft)
-    if len(spans) < 2:
+    spans = _sentences(draft)
+    if len(spans) < 2 or containment(corpus.text, draft) == 0.0 and containment(draft, corpus.text) == 0.0:
         return None
     best: list[tuple[int, int, Alignment]] = []
     run: list[tuple[int, int, Alignment]] = []
@@ -206,7 +215,6 @@ def check_parsed(
     (no sentence look-ups, no quotation alignment): the check as it was, for benchmarks."""
     from dedup.index import search
     from dedup.match import verdicts
-    from dedup.segment import split_sentences
 
     in_store, family = self_documents(store, source, path)
     excluded = [] if include_self else family
@@ -223,7 +231,7 @@ def check_parsed(
         first_query.append(len(texts))
         owners.append(r)
         texts.append(d.text)
-        spans = split_sentences(d.text) if quotes else []
+        spans = _sentences(d.text) if quotes else ()
         if len(spans) > 1:
             for s, e in spans:
                 if words(d.text[s:e]) >= MIN_QUOTE_WORDS:
@@ -231,11 +239,19 @@ def check_parsed(
                     owners.append(r)
                     texts.append(d.text[s:e])
     vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), np.float32)
-    scores, ids = search(store, vectors, k, exclude=exclude)
+    rows_p = np.asarray([row for row in range(len(texts)) if row not in sentence_of], dtype=np.int64)
+    rows_s = np.asarray(sorted(sentence_of), dtype=np.int64)
+    hits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for rows, kk in ((rows_p, k), (rows_s, SENTENCE_K)):
+        if len(rows):
+            sc, ix = search(store, vectors[rows], kk, exclude=exclude)
+            hits.update({int(row): (sc[n], ix[n]) for n, row in enumerate(rows)})
     best: dict[tuple[int, int], float] = {}
     by_sentence: list[tuple[int, int, float]] = []  # (query row, corpus passage id, cosine)
     for row, r in enumerate(owners):
-        for s, pid in zip(scores[row], ids[row], strict=True):
+        if row not in hits:
+            continue
+        for s, pid in zip(*hits[row], strict=True):
             if pid >= 0 and s >= MIN_CANDIDATE_COSINE:
                 best[r, int(pid)] = max(best.get((r, int(pid)), -1.0), float(s))
                 if row in sentence_of:
