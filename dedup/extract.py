@@ -23,6 +23,7 @@ DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import statistics
@@ -1509,8 +1510,48 @@ def _reading_order(items: list[_Box], size: float, depth: int = 0) -> list[list[
 _DOT_LEADER_RE = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
 
 
+def _side_heading_words(rows: list[list[_Word]]) -> list[list[_Word]]:
+    """Move the words of a side heading that wrapped beside body text back to its heading.
+
+    A two-line side heading ("What we" / "mean") whose second line sits level with a body line would
+    be read into that line ("We will work with our mean communities"). A word clearly larger than the
+    rest of its row, set apart from it by a gap, and just under a row of its own size that it overlaps
+    horizontally, is read at the end of that row."""
+    out: list[list[_Word]] = []
+    for row in rows:
+        body = statistics.median(w.size for w in row)
+        moved = []
+        for w in row:
+            if w.size < 1.2 * body or all(x.size >= 1.2 * body for x in row):
+                continue
+            near_body = min(
+                (abs(x.x0 - w.x1) if x.x0 >= w.x1 else abs(w.x0 - x.x1)) for x in row if x.size < 1.2 * body
+            )
+            if near_body < 0.8 * w.size:
+                continue
+            for back in range(1, min(3, len(out)) + 1):
+                above = out[-back]
+                if (
+                    all(abs(x.size - w.size) < 0.5 for x in above)
+                    and 0 <= w.top - max(x.bottom for x in above) < 0.8 * w.size
+                    and min(x.x0 for x in above) - 2 <= w.x0 <= max(x.x1 for x in above) + 2
+                ):
+                    # read as the heading's last word (the line it wrapped onto), not into the body line
+                    x0 = max(x.x1 for x in above) + 0.3 * w.size
+                    top = min(x.top for x in above)
+                    above.append(
+                        dataclasses.replace(w, x0=x0, x1=x0 + w.x1 - w.x0, top=top, bottom=top + w.bottom - w.top)
+                    )
+                    moved.append(w)
+                    break
+        rest = [w for w in row if not any(w is m for m in moved)]
+        if rest:
+            out.append(rest)
+    return out
+
+
 def _lines_of(words: list[_Word]) -> list[_Line]:
-    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _group_rows(words)]
+    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _side_heading_words(_group_rows(words))]
     # table-of-contents entries ("Foreword ........ 3") duplicate the headings: drop them
     return [ln for ln in lines if not _DOT_LEADER_RE.search(ln.text)]
 
@@ -1662,6 +1703,8 @@ def _block_text(para: _Para, vocab: set[str]) -> str:
         first = lines[0]
         if marker and first.startswith(marker):
             rest = first[len(marker) :].strip()
+            # a stray icon glyph read as a capital letter before the item's first word ("1. R Ensure ...")
+            rest = re.sub(r"^[A-HJ-Z] (?=[A-Z][a-z])", "", rest)
             # keep numbering ("1.", "(a)") which carries meaning; drop bullet glyphs
             first = f"{marker} {rest}" if _NUM_MARKER_RE.match(marker) else rest
         lines[0] = first
