@@ -466,6 +466,11 @@ class _Row:
 def _match_view(m: Mapping[str, Any]) -> dict[str, Any]:
     view = _member_view(m)
     view["type"] = str(m.get("type") or "")
+    quote = m.get("quote")
+    if isinstance(quote, Mapping) and quote.get("corpus_text"):
+        view["text"] = str(quote["corpus_text"]).strip()  # the aligned words: what the draft quotes
+    if m.get("answers"):
+        view["type"] = "answers it"  # the draft passage follows its quotation of this passage
     return view
 
 
