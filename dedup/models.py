@@ -10,6 +10,11 @@ PassageKind = Literal["recommendation", "other"]
 LinkType = Literal["verbatim", "near-verbatim", "paraphrase", "related"]
 LINK_TYPES: tuple[LinkType, ...] = ("verbatim", "near-verbatim", "paraphrase", "related")
 
+#: The version of the passage rules (dedup.segment). A document cut by older rules is cut again on the
+#: next ingest even when its file has not changed (2: paragraphs over page breaks, lists kept with
+#: their lead-ins, numbered labels).
+SEGMENTER_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Block:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import NotFound, StoreError
-from dedup.models import Document, Passage, PassageDraft
+from dedup.models import SEGMENTER_VERSION, Document, Passage, PassageDraft
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
 
@@ -120,10 +120,13 @@ def m003_org_aliases(db: sqlite3.Connection) -> None:
 
 def m004_page_end_label(db: sqlite3.Connection) -> None:
     """Passages that run over a page break record their last page (NULL: the passage is on one page),
-    and passages their numbered label ("Recommendation 4")."""
+    passages their numbered label ("Recommendation 4"), documents the passage rules they were cut by."""
     _run_script(
         db,
-        "ALTER TABLE passages ADD COLUMN page_end INTEGER; ALTER TABLE passages ADD COLUMN label TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE passages ADD COLUMN page_end INTEGER;"
+        "ALTER TABLE passages ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+        # the passage rules each document was cut by (1: before this migration); see SEGMENTER_VERSION
+        "ALTER TABLE documents ADD COLUMN segmenter INTEGER NOT NULL DEFAULT 1",
     )
 
 
@@ -389,7 +392,7 @@ class Store:
 
     def find_by_source(self, source: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT id, content_hash, title, organisation, year FROM documents WHERE source = ?", (source,)
+            "SELECT id, content_hash, title, organisation, year, segmenter FROM documents WHERE source = ?", (source,)
         ).fetchone()
         return row
 
@@ -416,8 +419,8 @@ class Store:
             if old is not None:
                 self.db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
             self.db.execute(
-                "INSERT INTO documents(id, source, content_hash, title, organisation, year, format, page_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents(id, source, content_hash, title, organisation, year, format, page_count, segmenter)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.source,
@@ -427,6 +430,7 @@ class Store:
                     doc.year,
                     doc.format,
                     len(doc.pages),
+                    SEGMENTER_VERSION,
                 ),
             )
             self.db.executemany(

@@ -196,3 +196,21 @@ def test_versions_of_a_document_form_a_family(store: Store) -> None:
     family = store.document_families()
     assert family["draft"] == family["final"]
     assert "other" not in family
+
+
+def test_a_store_from_before_the_new_passage_rules_is_cut_again_on_ingest(tmp_path: Path) -> None:
+    from dedup.ingest import ingest
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "plan.txt").write_text(
+        "Our plan\n\nThe council should, working with partners, publish:\n\n- waiting times\n- outcomes\n"
+    )
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        assert ingest(s, [folder]).count("added") == 1
+        s.db.execute("UPDATE documents SET segmenter = 1")  # as a store migrated from schema 3 has it
+    with Store(path) as s:
+        report = ingest(s, [folder])
+        assert report.count("replaced") == 1 and "passage rules" in report.results[0].message
+        assert ingest(s, [folder]).count("unchanged") == 1  # once cut again, unchanged files do no work
