@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, Interrupted
+from dedup.limits import DEFAULT_LIMITS
 from dedup.output import Format, Table, emit
 
 if TYPE_CHECKING:
@@ -58,6 +60,26 @@ ModelOpt = Annotated[
 ]
 
 
+MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", min=0.001, help="Refuse files larger than this many MB.")]
+MaxCharsOpt = Annotated[
+    int, typer.Option("--max-chars", min=1, help="Refuse files holding more characters of text than this.")
+]
+MaxPassagesOpt = Annotated[
+    int, typer.Option("--max-passages", min=1, help="Refuse documents cut into more passages than this.")
+]
+MaxDocxOpt = Annotated[
+    float, typer.Option("--max-docx-xml-mb", min=0.001, help="Refuse DOCX files whose XML inflates past this many MB.")
+]
+
+
+def _limits(max_file_mb: float, max_chars: int, max_passages: int, max_docx_xml_mb: float) -> Any:
+    from dedup.limits import Limits
+
+    return Limits(
+        max_file_mb=max_file_mb, max_chars=max_chars, max_passages=max_passages, max_docx_xml_mb=max_docx_xml_mb
+    )
+
+
 @app.callback()
 def main_options(
     store: Annotated[
@@ -82,8 +104,22 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
         def run(*args: Any, **kwargs: Any) -> None:
             try:
                 fn(*args, **kwargs)
+            except Interrupted as exc:
+                err_console.print(f"[yellow]interrupted:[/yellow] {safe(exc)}", soft_wrap=True)
+                raise typer.Exit(130) from None
+            except KeyboardInterrupt:
+                err_console.print(
+                    "[yellow]interrupted:[/yellow] stopped; what was already saved is kept whole, nothing "
+                    "half-written: run the command again",
+                    soft_wrap=True,
+                )
+                raise typer.Exit(130) from None
             except DedupError as exc:
                 raise fail(str(exc)) from None
+            except sqlite3.Error as exc:
+                from dedup.store import default_store_path, store_error
+
+                raise fail(str(store_error(exc, state.store_path or default_store_path()))) from None
 
         app.command()(run)
         return fn
@@ -91,24 +127,53 @@ def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
     return register
 
 
-def check_output(fmt: Format, out: Path | None) -> None:
-    """Refuse an output that cannot be written before doing any work (xlsx without --out, a folder)."""
+def check_output(
+    fmt: Format | None, out: Path | None, inputs: Sequence[Path | str | None] = (), html: Path | None = None
+) -> None:
+    """Refuse, before doing any work, an output that cannot be written (xlsx without --out, a folder)
+    or that would overwrite the store or an input of this run."""
     from dedup.output import resolve_format
+    from dedup.safeio import check_destination
+    from dedup.store import default_store_path
 
+    store = state.store_path or default_store_path()
+    given = [Path(p) for p in inputs if p]
     try:
-        resolve_format(fmt, out)
+        if fmt is not None:
+            resolve_format(fmt, out)
+        for dest, option in ((out, "--out"), (html, "--html")):
+            if dest is None:
+                continue
+            if dest.is_dir():
+                raise DedupError(f"{option} {dest} is a folder; give a file name, e.g. {dest / 'report.html'}")
+            check_destination(dest, store, given, option)
+        if out is not None and html is not None and out.resolve() == html.resolve():
+            raise DedupError("--out and --html name the same file; give them different names")
     except DedupError as exc:
         raise fail(str(exc)) from None
 
 
+def safe(text: object) -> str:
+    """Untrusted text (from a document, a file name, a user) fit for a rich console line: no control
+    characters or escape sequences, no rich markup."""
+    from rich.markup import escape
+
+    from dedup.safeio import clean_for_terminal
+
+    return escape(clean_for_terminal(str(text)))
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {safe(' '.join(message.split()))}", soft_wrap=True)  # one line
     return typer.Exit(1)
 
 
 def note(message: str) -> None:
+    """A message on stderr; ``message`` may use rich markup, so interpolate untrusted text with safe()."""
     if not state.quiet:
-        err_console.print(message, soft_wrap=True)
+        from dedup.safeio import clean_for_terminal
+
+        err_console.print(clean_for_terminal(message), soft_wrap=True)
 
 
 @contextmanager
@@ -120,6 +185,8 @@ def open_store(create: bool = False) -> Iterator[Store]:
     try:
         with Store(path, create=create) as store:
             yield store
+    except Interrupted:
+        raise  # the command's wrapper says what was kept
     except DedupError as exc:
         raise fail(str(exc)) from None
 
@@ -173,14 +240,23 @@ def _ingest_with_progress(store: Store, paths: list[Path], **options: Any) -> An
     """Ingest with a progress bar, each failed file reported on its own line as it happens."""
     from dedup.ingest import ingest as run_ingest
 
-    with progress_bar("ingesting") as (advance, total):
+    seen: list[Any] = []
+    try:
+        with progress_bar("ingesting") as (advance, total):
 
-        def on_result(r: Any) -> None:
-            advance(1)
-            if r.status == "failed":
-                err_console.print(f"[red]failed[/red] {r.path}: {r.message}", soft_wrap=True)
+            def on_result(r: Any) -> None:
+                seen.append(r)
+                advance(1)
+                if r.status == "failed":
+                    err_console.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
-        return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+            return run_ingest(store, paths, on_result=on_result, on_total=total, **options)
+    except KeyboardInterrupt:
+        stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
+        raise Interrupted(
+            f"ingest stopped after {len(seen)} files; the {stored} files added or replaced are kept whole "
+            "(a file being written was not): run the same command again to continue"
+        ) from None
 
 
 @command()
@@ -199,6 +275,10 @@ def ingest(
     year_column: Annotated[str | None, typer.Option(help="Tables: column holding the year.")] = None,
     date_column: Annotated[str | None, typer.Option(help="Tables: column holding a date (its year is used).")] = None,
     title_column: Annotated[str | None, typer.Option(help="Tables: column holding the title.")] = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -210,6 +290,7 @@ def ingest(
 
     if title and len(paths) > 1:
         raise fail("--title names one document: give a single file with it")
+    check_output(fmt, out, [*paths, manifest])
     with open_store(create=True) as store:
         report = _ingest_with_progress(
             store,
@@ -219,6 +300,7 @@ def ingest(
             columns=TableColumns(
                 text=text_column, id=id_column, org=org_column, year=year_column, date=date_column, title=title_column
             ),
+            limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb),
         )
     table = Table(
         "Ingested",
@@ -241,6 +323,7 @@ def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the documents in the store with their metadata, passage counts, and what metadata is missing."""
     from dedup.output import document_json
 
+    check_output(fmt, out)
     with open_store() as store:
         documents = store.documents()
     rows, data = [], []
@@ -271,7 +354,7 @@ def remove(
     with open_store() as store:
         for ref in doc:
             removed = store.remove_document(ref)
-            note(f"removed {removed.id} ({removed.passage_count} passages)")
+            note(f"removed {safe(removed.id)} ({removed.passage_count} passages)")
         if store.index_path.exists() and store.get_meta("dim"):
             from dedup.index import _sync_faiss
 
@@ -291,25 +374,104 @@ def alias(
     """Show organisation aliases, or add one: `dedup alias "NHSE" "NHS England"`."""
     if name is not None and not name.strip():
         raise fail('the alias is empty; give the variant spelling, e.g. dedup alias NHSE "NHS England"')
+    check_output(fmt, out)
     if remove:
         if name is None or canonical is not None:
             raise fail("give just the alias to remove: dedup alias --remove ALIAS")
         with open_store() as store:
             if not store.remove_alias(name):
                 raise fail(f"'{name}' is not one of your aliases; `dedup alias` lists them")
-        note(f"'{name}' is no longer an alias")
+        note(f"'{safe(name)}' is no longer an alias")
         return
     with open_store(create=name is not None) as store:
         if name is not None:
             if canonical is None or not canonical.strip():
                 raise fail("give both the alias and the canonical name: dedup alias ALIAS CANONICAL")
             store.add_alias(name, canonical)
-            note(f"'{name}' now counts as '{canonical}'")
+            note(f"'{safe(name)}' now counts as '{safe(canonical)}'")
             return
         table = store.aliases()
     emit(
         {"aliases": table},
         [Table("Organisation aliases", ["alias (folded)", "canonical"], [[k, v] for k, v in sorted(table.items())])],
+        fmt,
+        out,
+        out_console,
+    )
+
+
+@command()
+def org(
+    name: Annotated[str | None, typer.Argument(help="An organisation or unit, as in `dedup docs`.")] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", help="The body NAME belongs to (its counts roll up to it).")
+    ] = None,
+    top: Annotated[bool, typer.Option("--top", help="NAME is a body of its own, whatever its name says.")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget your setting for NAME; its name decides again.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """Show organisations and the bodies they roll up to, or set a unit's parent:
+    `dedup org "WSCC Public Health" --parent "West Sussex County Council"`.
+
+    Counts of bodies use the top parent, so a council's units count as the council; a name that
+    starts with a known body's name ("X County Council Public Health") or works for one ("Y Ltd for
+    X County Council") rolls up to it unless you say otherwise with --top."""
+    if (parent is not None) + top + reset > 1:
+        raise fail("give one of --parent, --top or --reset")
+    if name is not None and not name.strip():
+        raise fail(
+            'the organisation is empty; e.g. dedup org "WSCC Public Health" --parent "West Sussex County Council"'
+        )
+    if name is None and (parent is not None or top or reset):
+        raise fail("name the organisation first: dedup org NAME --parent PARENT")
+    if parent is not None and not parent.strip():
+        raise fail("--parent is empty; give the body's name, or use --top for a body of its own")
+    changing = parent is not None or top or reset
+    check_output(fmt, out)
+    with open_store(create=False) as store:
+        if name is not None and changing:
+            if reset:
+                if not store.forget_parent(name):
+                    raise fail(f"you set nothing for '{name}'; `dedup org` lists the organisations")
+                note(f"'{name}' rolls up as its name says: {store.body_of(name)}")
+            else:
+                store.set_parent(name, parent if not top else None)
+                note(f"'{name}' now counts as '{store.body_of(name)}'")
+            return
+        user = store.user_parents()
+        from dedup.store import org_key
+
+        names = store.organisations()
+        if name is not None:
+            names = [n for n in names if store.within(n, name) or org_key(n) == org_key(name)]
+            if not names:
+                near = store.nearest_organisations(name)
+                raise fail(f"no organisation '{name}' in the store" + (f"; nearest: {', '.join(near)}" if near else ""))
+        docs = store.documents()
+        rows = []
+        for n in names:
+            mine = user.get(org_key(n))
+            rows.append(
+                {
+                    "organisation": n,
+                    "parent": store.parent_of(n),
+                    "body": store.body_of(n),
+                    "set_by": "you" if mine is not None else ("name" if store.parent_of(n) else None),
+                    "documents": sum(1 for d in docs if d.organisation and store.within(d.organisation, n)),
+                }
+            )
+    emit(
+        {"organisations": rows},
+        [
+            Table(
+                "Organisations",
+                ["organisation", "parent", "counts as", "set by", "documents"],
+                [[r["organisation"], r["parent"] or "-", r["body"], r["set_by"] or "-", r["documents"]] for r in rows],
+            )
+        ],
         fmt,
         out,
         out_console,
@@ -470,6 +632,7 @@ def compare(
     from dedup.embed import load_embedder
 
     data: dict[str, Any]
+    check_output(fmt, out, [pairs, *(v for v in (a, b) if v and len(v) < 1024 and "\n" not in v)])
     if pairs is not None:
         if a is not None or b is not None:
             raise fail("give either two texts/files or --pairs FILE.csv, not both")
@@ -569,42 +732,66 @@ def _parse_years(years: str | None) -> tuple[int | None, int | None]:
     return lo, hi
 
 
+def _pages(m: Any) -> str:
+    """Where a member says it: its pages, and its versions' pages ("4, 9; draft p. 5")."""
+    doc = m.passage.document.id
+    own = sorted({p.page for p in m.passages if p.document.id == doc})
+    others: dict[str, list[int]] = {}
+    for p in m.copies:
+        if p.document.id != doc:
+            others.setdefault(p.document.title or p.document.id, []).append(p.page)
+    text = ", ".join(str(n) for n in own)
+    for title, pages in others.items():
+        text += f"; {_short(title, 60)} p. {', '.join(str(n) for n in sorted(set(pages)))}"
+    return text
+
+
+def _said_by(m: Any) -> str:
+    """Who said it: the unit's name, with the body it rolls up to when that differs."""
+    org = m.passage.document.organisation
+    if not org:
+        return "?"
+    return org if not m.body or m.body == org or ";" in m.body else f"{m.body} ({org})"
+
+
 def _recurring_tables(clusters: list[Any]) -> list[Table]:
     overview = Table(
         "Recurring recommendations",
-        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations"],
+        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations", "same theme"],
         [
             [
                 c.id,
                 _short(c.representative.text, 200),
                 ", ".join(c.labels) or "-",
                 c.scope,
-                f"{c.first.passage.document.organisation or '?'} ({c.first.passage.document.year or '?'})",
+                f"{_said_by(c.first)} ({c.first.passage.document.year or '?'})",
                 "-".join(str(y) for y in c.years if y) or "?",
                 c.documents,
                 c.organisations,
+                len(c.theme),
             ]
             for c in clusters
         ],
     )
+    rows = [(c, m) for c in clusters for m in c.evidence] + [(c, m) for c in clusters for m in c.theme]
+    rows.sort(key=lambda cm: (cm[0].id, not cm[1].evidence))
     evidence = Table(
         "Evidence",
-        ["#", "document", "organisation", "year", "page", "link", "quote"],
+        ["#", "document", "organisation", "year", "pages", "link", "quote"],
         [
             [
                 c.id,
                 m.passage.document.title or m.passage.document.id,
                 m.passage.document.organisation,
                 m.passage.document.year,
-                m.passage.page,
-                m.type,
+                _pages(m),
+                m.type if m.evidence else "same theme",
                 m.passage.text,
             ]
-            for c in clusters
-            for m in c.members
+            for c, m in rows
         ],
     )
-    evidence.links[1] = [_file_link(m.passage) for c in clusters for m in c.members]
+    evidence.links[1] = [_file_link(m.passage) for _, m in rows]
     return [overview, evidence]
 
 
@@ -617,6 +804,17 @@ LabelOpt = Annotated[
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of these years, e.g. 2015-2020.")]
 MinDocsOpt = Annotated[
     int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
+]
+ThemesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--themes",
+        help="Also list clusters whose passages only share a theme (no two documents say the same thing).",
+    ),
+]
+UnitsOpt = Annotated[
+    bool,
+    typer.Option("--units", help="Count an organisation's units as bodies of their own (default: roll up to parents)."),
 ]
 ClusterLimitOpt = Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")]
 ThresholdOpt = Annotated[
@@ -641,6 +839,8 @@ def _run_recurring(
     out: Path | None,
     threshold: float | None = None,
     label: str | None = None,
+    themes: bool = False,
+    units: bool = False,
 ) -> None:
     import math
 
@@ -653,6 +853,10 @@ def _run_recurring(
         raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
     if min_documents < 2:
         raise fail("--min-documents must be at least 2: a recommendation recurs in two documents or more")
+    if org is not None and not any(store.within(o, org) for o in store.organisations()):
+        near = store.nearest_organisations(org)
+        hint = f"; nearest: {', '.join(near)}" if near else "; `dedup org` lists them"
+        raise fail(f"no organisation '{org}' in the store{hint}")
     with progress_bar("clustering passages") as (advance, total):
         total(1)
         clusters = find_recurring(
@@ -663,15 +867,23 @@ def _run_recurring(
             years=_parse_years(years),
             min_documents=min_documents,
             threshold=threshold,
+            roll_up=not units,
         )
         advance(1)
+    theme_only = sum(1 for c in clusters if c.documents < min_documents)
+    if not themes:  # they sort last, so the ids of the others stay 1, 2, 3 ...
+        clusters = [c for c in clusters if c.documents >= min_documents]
     if label is not None:
         clusters = [c for c in clusters if label in c.labels]
     shown = clusters[:limit] if limit else clusters
     emit({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), fmt, out, out_console)
     if limit and len(clusters) > limit:
         note(f"showing {limit} of {len(clusters)} clusters; --limit 0 shows all")
-    elif not clusters:
+    if theme_only and not themes:
+        note(
+            f"{theme_only} more clusters only share a theme (no two documents say the same thing); --themes lists them"
+        )
+    if not clusters:
         if org or years or label or min_documents > 2:
             note("no cluster matches the filters (--org, --years, --label, --min-documents); try fewer")
         else:
@@ -686,6 +898,8 @@ def recurring(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
+    themes: ThemesOpt = False,
+    units: UnitsOpt = False,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -699,7 +913,9 @@ def recurring(
     check_output(fmt, out)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
+        _run_recurring(
+            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
+        )
 
 
 @command()
@@ -712,18 +928,28 @@ def scan(
     years: YearsOpt = None,
     min_documents: MinDocsOpt = 2,
     threshold: ThresholdOpt = None,
+    themes: ThemesOpt = False,
+    units: UnitsOpt = False,
     limit: ClusterLimitOpt = 30,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
-    check_output(fmt, out)
+    check_output(fmt, out, [*folder, manifest])
     with open_store(create=True) as store:
-        report = _ingest_with_progress(store, folder, manifest=manifest)
-        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {store.path}")
+        report = _ingest_with_progress(
+            store, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
+        )
+        note(f"{len(store.documents())} documents, {store.passage_count()} passages in {safe(store.path)}")
         embedder = ensure_indexed(store, model)
-        _run_recurring(store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label)
+        _run_recurring(
+            store, embedder, all_, org, years, min_documents, limit, fmt, out, threshold, label, themes, units
+        )
     if report.failed:
         note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)
@@ -744,6 +970,10 @@ def check(
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
     model: ModelOpt = None,
+    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
+    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
+    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
+    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -752,7 +982,8 @@ def check(
     The draft is not added to the corpus unless --add is given. A draft already in the store is said
     so, and it and its versions are left out of the matches unless --include-self is given.
     """
-    check_output(fmt, out)
+    check_output(fmt, out, [draft], html=html)
+    limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 
     from dedup.draft import check_draft
@@ -761,7 +992,7 @@ def check(
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         try:
-            result = check_draft(store, embedder, draft, include_self=include_self)
+            result = check_draft(store, embedder, draft, limits=limits, include_self=include_self)
         except DedupError as exc:
             raise fail(str(exc)) from None
         if result.in_store is not None:
@@ -836,13 +1067,13 @@ def check(
 
             data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
             render_check_report(_shareable(data), html)
-            note(f"wrote {html}")
+            note(f"wrote {safe(html)}")
         if add:
             from dedup.ingest import ingest as run_ingest
 
-            run_ingest(store, [draft])
+            run_ingest(store, [draft], limits=limits)
             ensure_indexed(store, model)
-            note(f"added {draft.name} to the corpus")
+            note(f"added {safe(draft.name)} to the corpus")
 
 
 #: The report's overlap table: at most this many document pairs, each sharing at least this share.
@@ -866,13 +1097,23 @@ def _shareable(obj: Any) -> Any:
     return obj
 
 
-def _org_matrix(found: list[Any]) -> dict[str, Any]:
-    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement links)."""
+def _org_matrix(found: list[Any], body_of: Callable[[str | None], str | None] | None = None) -> dict[str, Any]:
+    """counts[i][j]: passages of organisation i said again, later, by organisation j (same-statement
+    links); with ``body_of``, units count as the body they roll up to."""
     from dedup.links import SAME_STATEMENT
+
+    cache: dict[str | None, str | None] = {}
+
+    def body(org: str | None) -> str | None:
+        if body_of is None:
+            return org
+        if org not in cache:
+            cache[org] = body_of(org)
+        return cache[org]
 
     pairs: dict[tuple[str, str], set[int]] = {}
     for lk in found:
-        oa, ob = lk.a.document.organisation, lk.b.document.organisation
+        oa, ob = body(lk.a.document.organisation), body(lk.b.document.organisation)
         if lk.type in SAME_STATEMENT and oa and ob:
             pairs.setdefault((oa, ob), set()).add(lk.a.id)
     orgs = sorted({o for pair in pairs for o in pair})
@@ -896,21 +1137,34 @@ def report(
     from dedup.recurring import find_recurring
     from dedup.report import render_corpus_report
 
+    check_output(None, None, html=html)
     with open_store() as store:
         embedder = ensure_indexed(store, model)
         with progress_bar("finding links and clusters") as (advance, total):
             total(2)
             found = find_links(store, embedder)
             advance(1)
-            clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
+            found_clusters = find_recurring(store, embedder, all_passages=all_, min_documents=min_documents)
             advance(1)
+        clusters = [c for c in found_clusters if c.documents >= min_documents]  # the rest only share a theme
         documents = store.documents()
         data = {
             "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "store": str(store.path),
             "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
+            "summary": {  # over every cluster, whatever the limit
+                "clusters": len(clusters),
+                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
+                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
+                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
+                "theme_only": len(found_clusters) - len(clusters),
+                "organisations": len(
+                    {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
+                    - {""}
+                ),
+            },
             "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": _org_matrix(found),
+            "org_matrix": _org_matrix(found, store.body_of),
             "overlaps": [
                 {
                     "a": document_json(o.a),
@@ -924,15 +1178,24 @@ def report(
             ],
         }
     render_corpus_report(_shareable(data), html)
-    note(f"wrote {html} ({len(data['clusters'])} clusters, {len(documents)} documents)")
+    shown = f"{len(data['clusters'])} of {len(clusters)}" if len(data["clusters"]) < len(clusters) else len(clusters)
+    note(f"wrote {safe(html)} ({shown} recommendations, {len(documents)} documents)")
 
 
 def main() -> None:
     try:
         app()
     except DedupError as exc:  # raised outside open_store (e.g. while loading a model)
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
         sys.exit(1)
+    except SystemExit as exc:
+        if exc.code == 130:
+            # Stopped with Ctrl-C: the store is closed and what was kept is said; skip the seconds
+            # of interpreter teardown (torch's thread pools) so the prompt is back at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ versions (:meth:`~dedup.store.Store.document_families`) are left out of the matc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +27,9 @@ import numpy as np
 from dedup.align import MIN_QUOTE_WORDS, Alignment, containment, quote_alignment, words
 from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
+from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
-from dedup.models import Document, LinkType, Passage, PassageDraft
+from dedup.models import Document, LinkType, Passage, PassageDraft, Verdict
 from dedup.store import Store, file_hash, text_hash
 
 #: Corpus passages looked up per draft passage before verification.
@@ -68,6 +70,7 @@ class Match:
 class DraftPassage:
     draft: PassageDraft
     matches: list[Match]  # best first; same-statement matches and related ones
+    family: Mapping[str, str] = field(default_factory=dict)  # document id -> family (versions count once)
 
     @property
     def repeats(self) -> list[Match]:
@@ -75,8 +78,9 @@ class DraftPassage:
 
     @property
     def times(self) -> int:
-        """In how many earlier documents the passage was said before."""
-        return len({m.passage.document.id for m in self.repeats})
+        """In how many earlier documents the passage was said before (versions of one document, such as
+        a draft and its final or a summary and its full text, count once)."""
+        return len({self.family.get(m.passage.document.id, m.passage.document.id) for m in self.repeats})
 
     @property
     def status(self) -> str:
@@ -89,6 +93,7 @@ class DraftCheck:
     title: str | None
     pages: dict[int, str]
     passages: list[DraftPassage]  # recommendations first, then the rest, each in reading order
+    body_of: Mapping[str, str] = field(default_factory=dict)  # organisation -> the body it rolls up to
     in_store: Document | None = None  # the stored document this draft is (same file or same path)
     excluded: list[Document] = field(default_factory=list)  # left out of the matches: it and its versions
 
@@ -106,6 +111,41 @@ class DraftCheck:
 
     def most_repeated(self, n: int = 5) -> list[DraftPassage]:
         return sorted(self.repeated, key=lambda p: (-p.times, -p.repeats[0].score))[:n]
+
+
+def _same_point(
+    store: Store,
+    embedder: Embedder,
+    texts: list[str],
+    vectors: np.ndarray,
+    candidates: list[Passage],
+    judged: list[Verdict],
+) -> list[Verdict]:
+    """Draft/corpus pairs that make the same point in other words typed ``paraphrase``, judged as
+    ``recurring`` judges its clusters: against the background of the store's recommendations."""
+    from dedup.cluster import PointSimilarity, same_point
+
+    ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim, kind="recommendation")
+    if len(ids) < 2:
+        ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim)
+    row = {int(pid): n for n, pid in enumerate(ids.tolist())}
+    texts_by_id = {p.id: p.text for p in store.passages(ids=set(row))}
+    point = PointSimilarity.fit([texts_by_id[int(pid)] for pid in ids.tolist()], corpus_vectors)
+    keep = [k for k, p in enumerate(candidates) if p.id in row]
+    if not keep:
+        return judged
+    upgraded = same_point(
+        point,
+        [texts[k] for k in keep],
+        vectors[keep],
+        [candidates[k].text for k in keep],
+        corpus_vectors[[row[candidates[k].id] for k in keep]],
+        [judged[k] for k in keep],
+    )
+    out = list(judged)
+    for k, v in zip(keep, upgraded, strict=True):
+        out[k] = v
+    return out
 
 
 def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage | None) -> Quote | None:
@@ -216,8 +256,8 @@ def check_parsed(
     from dedup.index import search
     from dedup.match import verdicts
 
-    in_store, family = self_documents(store, source, path)
-    excluded = [] if include_self else family
+    in_store, versions = self_documents(store, source, path)
+    excluded = [] if include_self else versions
     exclude = set(store.passage_ids([d.id for d in excluded]))
 
     drafts = parsed.passages
@@ -261,6 +301,9 @@ def check_parsed(
     near = store.adjacent(pids)
     neighbour_ids = {n for pid in pids for n in near.get(pid, (None, None)) if n is not None and n not in exclude}
     corpus = {p.id: p for p in store.passages(ids=set(pids) | neighbour_ids)} if pids else {}
+    pairs = [t for t in pairs if t[1] in corpus]  # a passage removed by another process meanwhile
+    by_sentence = [t for t in by_sentence if t[1] in corpus]
+    pids = [pid for pid in pids if pid in corpus]
     # Whole-passage verdicts take the cosine of the two passages themselves, not of a sentence.
     stored = store.vectors_for_hashes(embedder.name, sorted({text_hash(corpus[p].text) for p in pids}), embedder.dim)
     cosines: list[float] = []
@@ -268,6 +311,15 @@ def check_parsed(
         vec = stored.get(text_hash(corpus[pid].text))
         cosines.append(float(np.dot(vectors[first_query[r]], vec)) if vec is not None else cos)
     judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], cosines)
+    if pairs:
+        judged = _same_point(
+            store,
+            embedder,
+            [drafts[r].text for r, _, _ in pairs],
+            vectors[[first_query[r] for r, _, _ in pairs]],
+            [corpus[pid] for _, pid, _ in pairs],
+            judged,
+        )
     found: dict[int, dict[tuple[int, ...], Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):
         text = drafts[r].text
@@ -301,12 +353,17 @@ def check_parsed(
             found[r][(pid,)] = match
     if quotes:
         _link_answers(drafts, found, vectors, first_query, store, embedder)
+    family = store.document_families() if found else {}
     out = []
     for r, d in enumerate(drafts):
         matches = sorted(found.get(r, {}).values(), key=lambda m: (*_rank(m), m.passage.document.year or 0))
-        out.append(DraftPassage(d, matches))
+        out.append(DraftPassage(d, matches, family))
     out.sort(key=lambda p: p.draft.kind != "recommendation")  # stable: reading order within each kind
-    return DraftCheck(source, parsed.metadata.get("title"), parsed.pages, out, in_store, excluded)
+    orgs = {m.passage.document.organisation for ms in found.values() for m in ms.values()}
+    body_of = {o: store.body_of(o) or o for o in orgs if o}
+    return DraftCheck(
+        source, parsed.metadata.get("title"), parsed.pages, out, in_store=in_store, excluded=excluded, body_of=body_of
+    )
 
 
 _TYPE_RANK = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
@@ -373,10 +430,16 @@ def _link_answers(
 
 
 def check_draft(
-    store: Store, embedder: Embedder, path: Path, *, k: int = CHECK_K, include_self: bool = False
+    store: Store,
+    embedder: Embedder,
+    path: Path,
+    *,
+    k: int = CHECK_K,
+    limits: Limits = DEFAULT_LIMITS,
+    include_self: bool = False,
 ) -> DraftCheck:
     """Check the draft at ``path`` (PDF, DOCX, HTML, TXT, MD) against the indexed store.
 
     A draft already in the store is left out of its own matches, with its versions, unless
     ``include_self``."""
-    return check_parsed(store, embedder, parse_file(path), str(path), k=k, path=path, include_self=include_self)
+    return check_parsed(store, embedder, parse_file(path, limits), str(path), k=k, path=path, include_self=include_self)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from dedup.errors import ModelError
+from dedup.textnorm import WORD, fold, nfkc
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 #: Suffix of the model name recorded for int8 dynamically quantised vectors (never mixed with fp32 ones).
@@ -112,7 +112,7 @@ class SentenceTransformerEmbedder:
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo : lo + self.batch_size]
             vecs = self.model.encode(
-                [unique[i] for i in idx],
+                [nfkc(unique[i]) for i in idx],
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
@@ -123,9 +123,6 @@ class SentenceTransformerEmbedder:
                 progress(len(idx))
         row = {t: i for i, t in enumerate(unique)}
         return out[[row[t] for t in texts]] if len(unique) != len(texts) else out
-
-
-_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 class HashingEmbedder:
@@ -141,7 +138,7 @@ class HashingEmbedder:
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for r, text in enumerate(texts):
-            toks = _TOKEN.findall(text.lower())
+            toks = WORD.findall(fold(text))
             feats = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
             for f in feats:
                 h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")

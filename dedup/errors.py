@@ -36,3 +36,7 @@ class ModelError(DedupError):
 
 class NotFound(DedupError):
     """A document or passage named by the user is not in the store."""
+
+
+class Interrupted(DedupError):
+    """The user stopped a run (Ctrl-C); the message says what was kept and how to resume."""

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dedup.errors import InputError, UnsupportedFormat
+from dedup.limits import DEFAULT_LIMITS, MB, Limits, too_big
 from dedup.models import Block, BlockKind, Extracted
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown")
@@ -49,7 +50,7 @@ _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # --------------------------------------------------------------------------------------------
 
 
-def extract(path: Path) -> Extracted:
+def extract(path: Path, limits: Limits = DEFAULT_LIMITS) -> Extracted:
     """Read ``path`` and return its blocks in reading order, its page count and metadata.
 
     Raises :class:`InputError` (or its subclass :class:`UnsupportedFormat`) with a one-line
@@ -74,18 +75,28 @@ def extract(path: Path) -> Extracted:
         raise InputError(str(path), "is a directory, not a file; give the files inside it")
     if size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
+    if size > limits.max_bytes:
+        raise InputError(str(path), too_big("is", size / MB, limits.max_file_mb, "MB", "--max-file-mb"))
+    if suffix in (".html", ".htm", ".txt", ".md", ".markdown") and size > 4 * limits.max_chars:
+        raise InputError(str(path), too_big("holds more than", size / 4, limits.max_chars, "characters", "--max-chars"))
 
     if suffix == ".pdf":
         result = _extract_pdf(path)
     elif suffix == ".docx":
+        _check_docx_size(path, limits)
         result = _extract_docx(path)
     elif suffix in (".html", ".htm"):
         result = _extract_html(path)
     else:
         text = _read_text(path)
+        if len(text) > limits.max_chars:
+            raise InputError(str(path), too_big("holds", len(text), limits.max_chars, "characters", "--max-chars"))
         if suffix in (".md", ".markdown"):
             text = strip_markdown(text)
         result = Extracted(blocks_from_text(text), 1, {})
+    chars = sum(len(b.text) for b in result.blocks)
+    if chars > limits.max_chars:
+        raise InputError(str(path), too_big("holds", chars, limits.max_chars, "characters of text", "--max-chars"))
     if not result.blocks:
         raise InputError(str(path), "no text found in the file; check that it is the right document")
     year = _YEAR_RE.search(path.stem)
@@ -1810,6 +1821,23 @@ _CAPTION_RE = re.compile(r"^(figure|fig\.|table|chart|graph|source|map|image)\b"
 # --------------------------------------------------------------------------------------------
 
 
+def _check_docx_size(path: Path, limits: Limits) -> None:
+    """Refuse a DOCX whose parts inflate past the limit before any XML is parsed (a zip bomb); the
+    sizes are those the zip declares, which Python's zip reader enforces while inflating."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            inflated = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the DOCX reader says so in its own words
+    if inflated > limits.max_docx_xml_mb * MB:
+        raise InputError(
+            str(path),
+            too_big("inflates to", inflated / MB, limits.max_docx_xml_mb, "MB of XML", "--max-docx-xml-mb"),
+        )
+
+
 def _extract_docx(path: Path) -> Extracted:
     import zipfile
 
@@ -1829,6 +1857,23 @@ def _extract_docx(path: Path) -> Extracted:
     page = 1
     body = document.element.body
     vocab: set[str] = set()
+    names: dict[str | None, str] = {}
+
+    def style_name(p: Any) -> str:
+        """The paragraph's style name, looked up once per style id: python-docx's own lookup scans
+        every style of the document for each paragraph (minutes for a long document)."""
+        ps = p.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+        sid = ps.get(qn("w:val")) if ps is not None else None
+        if sid not in names:
+            from docx.enum.style import WD_STYLE_TYPE
+
+            try:
+                style = document.part.get_style(sid, WD_STYLE_TYPE.PARAGRAPH)
+                names[sid] = (style.name if style is not None else "") or ""
+            except (KeyError, ValueError):
+                names[sid] = ""
+        return names[sid]
+
     for child in body.iterchildren():
         tag = child.tag
         if tag == qn("w:p"):
@@ -1840,7 +1885,7 @@ def _extract_docx(path: Path) -> Extracted:
                 page += 1
             text = _clean(para.text)
             if text:
-                kind = _docx_kind(para, text)
+                kind = _docx_kind(para, text, style_name(child))
                 blocks.append(Block(kind, text, page))
                 vocab.update(_word_key(w) for w in text.split())
             page += breaks
@@ -1861,10 +1906,9 @@ def _extract_docx(path: Path) -> Extracted:
     return Extracted(blocks, page, metadata)
 
 
-def _docx_kind(para: Any, text: str) -> BlockKind:
+def _docx_kind(para: Any, text: str, style: str) -> BlockKind:
     from docx.oxml.ns import qn
 
-    style = (para.style.name if para.style is not None else "") or ""
     lower = style.lower()
     if lower.startswith("heading") or lower in ("title", "subtitle"):
         return "heading"

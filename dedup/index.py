@@ -7,7 +7,9 @@ vectors; adding or removing documents updates it without re-embedding the rest.
 
 from __future__ import annotations
 
-import os
+import contextlib
+import hashlib
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +17,13 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder, ProgressFn
-from dedup.errors import ModelError
+from dedup.errors import Interrupted, ModelError
+from dedup.safeio import atomic_write
 from dedup.store import Store
+
+#: Vectors are committed to the store every this many texts (about 10 s of CPU embedding), so a kill
+#: loses at most one batch and a rerun resumes where the last one ended.
+COMMIT_EVERY = 1024
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,29 @@ def ensure_index(
 ) -> IndexStats:
     """Embed passages that have no cached vector, then bring the FAISS index up to date."""
     check_model(store, embedder)
-    missing = store.missing_embeddings(embedder.name)
+    # Shortest first: each batch then holds texts of similar length (little padding), as embed() would.
+    missing = sorted(store.missing_embeddings(embedder.name), key=lambda ht: len(ht[1]))
     if on_total:
         on_total(len(missing))
     if missing:
-        vectors = embedder.embed([t for _, t in missing], progress=progress)
-        store.put_embeddings(embedder.name, [h for h, _ in missing], vectors)
+        # Recorded before the first batch, so a stopped run resumes with the same model.
+        store.set_meta("model", embedder.name)
+        store.set_meta("dim", str(embedder.dim))
+    done = 0
+    try:
+        for lo in range(0, len(missing), COMMIT_EVERY):
+            batch = missing[lo : lo + COMMIT_EVERY]
+            vectors = embedder.embed([t for _, t in batch], progress=progress)
+            store.put_embeddings(embedder.name, [h for h, _ in batch], vectors)  # committed: kept if stopped
+            done += len(batch)
+    except KeyboardInterrupt:
+        # Counted in the store: the signal may land after a batch's COMMIT but before it was counted.
+        with contextlib.suppress(Exception):
+            done = len(missing) - len(store.missing_embeddings(embedder.name))
+        raise Interrupted(
+            f"embedding stopped; {done} of {len(missing)} new passage texts were embedded and saved: "
+            "run the command again to resume from there"
+        ) from None
     store.set_meta("model", embedder.name)
     store.set_meta("dim", str(embedder.dim))
     added, removed, total = _sync_faiss(store, embedder.name, embedder.dim)
@@ -83,37 +107,97 @@ def _new_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def load_faiss(store: Store, dim: int) -> Any:
+# The index file: a header line, then the passage ids and the text hash of each vector (the
+# fingerprint checked against the database), then FAISS's own bytes; a checksum covers all of it.
+_MAGIC = b"DEDUP-FAISS 1\n"
+_HASH_BYTES = 16  # text_hash is 32 hex digits
+
+
+@dataclass
+class LoadedIndex:
+    index: Any
+    hashes: dict[int, str]  # passage id -> text hash of the vector the index holds for it
+    trusted: bool  # the file was read whole and its checksum holds
+
+
+def _checksum(*parts: bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
+def _encode(index: Any, hashes: dict[int, str], model: str) -> bytes:
     import faiss
 
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
+    id_bytes = ids.tobytes()
+    hash_bytes = b"".join(bytes.fromhex(hashes[int(i)]) for i in ids)
+    body = faiss.serialize_index(index).tobytes()
+    header = {"model": model, "dim": int(index.d), "n": len(ids), "checksum": _checksum(id_bytes, hash_bytes, body)}
+    return _MAGIC + json.dumps(header).encode() + b"\n" + id_bytes + hash_bytes + body
+
+
+def load_index(store: Store, dim: int, model: str | None = None) -> LoadedIndex:
+    """The FAISS index of ``store`` with the text hash of each vector, or an empty one when the file
+    is missing, unreadable, from another model or dimension, or fails its checksum (then it is rebuilt
+    from the cached vectors, with no re-embedding)."""
+    import faiss
+
+    empty = LoadedIndex(_new_index(dim), {}, False)
     path = store.index_path
-    if path.exists():
-        try:
-            index = faiss.read_index(str(path))
-            if index.d == dim:
-                return index
-        except RuntimeError:
-            pass  # unreadable or partial: rebuilt below from the cached vectors
-    return _new_index(dim)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return empty
+    if not data.startswith(_MAGIC):
+        return empty  # an older plain FAISS file, or garbage: rebuilt
+    try:
+        nl = data.index(b"\n", len(_MAGIC))
+        header = json.loads(data[len(_MAGIC) : nl])
+        n = int(header["n"])
+        at = nl + 1
+        id_bytes = data[at : at + 8 * n]
+        hash_bytes = data[at + 8 * n : at + 8 * n + _HASH_BYTES * n]
+        body = data[at + (8 + _HASH_BYTES) * n :]
+        if (
+            len(hash_bytes) != _HASH_BYTES * n
+            or header["checksum"] != _checksum(id_bytes, hash_bytes, body)
+            or int(header["dim"]) != dim
+            or (model is not None and header["model"] != model)
+        ):
+            return empty
+        index: Any = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8))
+    except (ValueError, KeyError, TypeError, RuntimeError):
+        return empty
+    ids = np.frombuffer(id_bytes, dtype=np.int64)
+    if index.ntotal != n or not np.array_equal(faiss.vector_to_array(index.id_map), ids):
+        return empty
+    hashes = {int(i): hash_bytes[k * _HASH_BYTES : (k + 1) * _HASH_BYTES].hex() for k, i in enumerate(ids)}
+    return LoadedIndex(index, hashes, True)
+
+
+def load_faiss(store: Store, dim: int) -> Any:
+    return load_index(store, dim).index
 
 
 def _sync_faiss(store: Store, model: str, dim: int) -> tuple[int, int, int]:
-    import faiss
-
-    index: Any = load_faiss(store, dim)
-    have = set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
-    ids, vectors = store.passage_vectors(model, dim)
-    want = set(ids.tolist())
-    stale = np.fromiter(have - want, dtype=np.int64)
+    """Bring the index file in line with the database: vectors whose passage is gone, or whose
+    passage id now holds another text (a database restored from a backup reuses ids), are removed;
+    missing ones are added; an unreadable or corrupted file is rebuilt. Written atomically under a
+    unique temporary name, so concurrent writers never collide."""
+    loaded = load_index(store, dim, model)
+    index, have = loaded.index, loaded.hashes
+    ids, hashes, vectors = store.passage_vectors_with_hashes(model, dim)
+    want = dict(zip(ids.tolist(), hashes, strict=True))
+    stale = np.fromiter((i for i, h in have.items() if want.get(i) != h), dtype=np.int64)
     if len(stale):
         index.remove_ids(stale)
-    new_mask = np.fromiter((i not in have for i in ids.tolist()), dtype=bool, count=len(ids))
+    new_mask = np.fromiter((have.get(i) != h for i, h in want.items()), dtype=bool, count=len(want))
     if new_mask.any():
         index.add_with_ids(np.ascontiguousarray(vectors[new_mask]), ids[new_mask])
-    if len(stale) or new_mask.any() or not store.index_path.exists():
-        tmp = store.index_path.with_suffix(".faiss.tmp")
-        faiss.write_index(index, str(tmp))
-        os.replace(tmp, store.index_path)
+    if len(stale) or new_mask.any() or not loaded.trusted:
+        atomic_write(store.index_path, _encode(index, want, model))
         for old in store.stale_index_files():
             old.unlink(missing_ok=True)
     return int(new_mask.sum()), len(stale), int(index.ntotal)
@@ -127,7 +211,12 @@ def search(
     Passages whose ids are in ``exclude`` are never returned (the search skips them, so ``k`` others
     still come back)."""
     dim = int(store.get_meta("dim") or vectors.shape[1])
-    index = load_faiss(store, dim)
+    model = store.get_meta("model")
+    loaded = load_index(store, dim, model)
+    if model and not _agrees(store, loaded, model):
+        _sync_faiss(store, model, dim)  # the file and the database disagree: repaired, then read again
+        loaded = load_index(store, dim, model)
+    index = loaded.index
     if index.ntotal == 0 or len(vectors) == 0:
         return np.zeros((len(vectors), 0), np.float32), np.zeros((len(vectors), 0), np.int64)
     x = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -140,3 +229,8 @@ def search(
         return scores, ids
     scores, ids = index.search(x, min(k, index.ntotal))
     return scores, ids
+
+
+def _agrees(store: Store, loaded: LoadedIndex, model: str) -> bool:
+    """The index holds exactly the database's embedded passages, each with its current text."""
+    return loaded.trusted and loaded.hashes == store.passage_hashes(model)

@@ -7,7 +7,10 @@ that fails is reported and skipped; the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
+import functools
 import io
 import json
 import os
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from dedup.errors import DedupError, InputError, UnsupportedFormat
+from dedup.limits import DEFAULT_LIMITS, MB, Limits, too_big
 from dedup.models import SEGMENTER_VERSION, PassageDraft
 from dedup.store import NewDocument, Store, file_hash, text_hash
 
@@ -179,22 +183,26 @@ def parse_blocks(blocks: list, page_count: int, metadata: dict[str, str]) -> Par
     return Parsed(pages=page_texts(blocks), passages=segment(blocks), metadata=metadata, page_count=page_count)
 
 
-def parse_file(path: Path) -> Parsed:
+def parse_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Extract and segment one document file. Raises InputError with a one-line reason."""
     from dedup.extract import extract
 
     if path.stat().st_size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
-    extracted = extract(path)
+    extracted = extract(path, limits)
     parsed = parse_blocks(extracted.blocks, extracted.page_count, extracted.metadata)
     if not parsed.passages:
         raise InputError(str(path), "no text found in the file; check it opens and has text (scans need OCR first)")
+    if len(parsed.passages) > limits.max_passages:
+        raise InputError(
+            str(path), too_big("has", len(parsed.passages), limits.max_passages, "passages", "--max-passages")
+        )
     return parsed
 
 
-def _parse_worker(path: str) -> Parsed | InputError:
+def _parse_worker(path: str, limits: Limits = DEFAULT_LIMITS) -> Parsed | InputError:
     try:
-        return parse_file(Path(path))
+        return parse_file(Path(path), limits)
     except InputError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
@@ -204,9 +212,15 @@ def _parse_worker(path: str) -> Parsed | InputError:
 # --- tables --------------------------------------------------------------------------------------
 
 
-def read_table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    if path.stat().st_size == 0:
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def read_table_rows(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], list[dict[str, str]]]:
+    size = path.stat().st_size
+    if size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
+    if size > limits.max_bytes:
+        raise InputError(str(path), too_big("is", size / MB, limits.max_file_mb, "MB", "--max-file-mb"))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -222,6 +236,12 @@ def read_table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 raise InputError(str(path), f"line {n} is not valid JSON ({exc.msg}); fix or remove that line") from exc
             if not isinstance(obj, dict):
                 raise InputError(str(path), f"line {n} is not a JSON object; each line must be one record")
+            if "\\" in line and _LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
+                raise InputError(
+                    str(path),
+                    f"line {n} holds an invalid character (a lone surrogate such as \\ud800, half of a UTF-16 pair); "
+                    "fix that line",
+                )
             rows.append({str(k): "" if v is None else str(v) for k, v in obj.items()})
         columns = list(dict.fromkeys(k for r in rows for k in r))
         return columns, rows
@@ -233,9 +253,11 @@ def read_table_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
-def table_documents(path: Path, cols: TableColumns) -> Iterator[tuple[str, str, Metadata]]:
+def table_documents(
+    path: Path, cols: TableColumns, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[tuple[str, str, Metadata]]:
     """(row id, text, metadata) for each row of a table; raises InputError if a named column is missing."""
-    columns, rows = read_table_rows(path)
+    columns, rows = read_table_rows(path, limits)
     text_col = cols.text or ("text" if "text" in columns else None)
     if text_col is None:
         raise InputError(
@@ -258,6 +280,11 @@ def table_documents(path: Path, cols: TableColumns) -> Iterator[tuple[str, str, 
             raise InputError(str(path), f"id '{row_id}' appears twice in {cols.id or 'the rows'}; ids must be unique")
         seen.add(row_id)
         text = row.get(text_col, "").strip()
+        if len(text) > limits.max_chars:
+            raise InputError(
+                str(path),
+                f"row {row_id}: " + too_big("holds", len(text), limits.max_chars, "characters", "--max-chars"),
+            )
         year_raw = row.get(cols.year) if cols.year else row.get(cols.date) if cols.date else None
         yield (
             row_id,
@@ -296,6 +323,7 @@ def ingest(
     workers: int | None = None,
     on_result: ProgressFn | None = None,
     on_total: Callable[[int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Ingest files and folders into ``store``. Unchanged files (same bytes, same metadata) do no work."""
     given = metadata or Metadata()
@@ -320,10 +348,13 @@ def ingest(
         try:
             mrow = manifest_for(f, manifest, manifests)
             if f.suffix.lower() in TABLE_SUFFIXES:
-                done(_ingest_table(store, f, columns, given, mrow))
+                done(_ingest_table(store, f, columns, given, mrow, limits))
                 continue
-            if f.stat().st_size == 0:
+            size = f.stat().st_size
+            if size == 0:
                 raise InputError(str(f), "file is empty (0 bytes); re-export or re-download it")
+            if size > limits.max_bytes:
+                raise InputError(str(f), too_big("is", size / MB, limits.max_file_mb, "MB", "--max-file-mb"))
             digest = file_hash(f)
         except DedupError as exc:
             done(FileResult(str(f), "failed", _reason(exc)))
@@ -344,7 +375,7 @@ def ingest(
             continue
         to_parse.append((f, digest, mrow))
 
-    for f, digest, mrow, parsed in _parse_all([t[0] for t in to_parse], to_parse, workers):
+    for f, digest, mrow, parsed in _parse_all([t[0] for t in to_parse], to_parse, workers, limits):
         if isinstance(parsed, InputError):
             done(FileResult(str(f), "failed", _reason(parsed)))
             continue
@@ -355,7 +386,7 @@ def ingest(
             meta = _merge_known(old, meta)
         doc_id = old["id"] if old is not None else store.unique_id(f.stem, source)
         fmt = "html" if f.suffix.lower() == ".htm" else f.suffix.lower().lstrip(".")
-        _write(store, doc_id, source, digest, meta, fmt, parsed)
+        _write(store, doc_id, source, digest, meta, fmt, _valid_text(parsed))
         recut = old is not None and old["content_hash"] == digest
         done(
             FileResult(
@@ -368,6 +399,22 @@ def ingest(
             )
         )
     return report
+
+
+def _valid_text(parsed: Parsed) -> Parsed:
+    """``parsed`` with any lone surrogate (which no UTF-8 file can hold; a damaged PDF text layer can
+    yield one) replaced by U+FFFD, so storing and printing it never fails."""
+    if not any(_LONE_SURROGATE.search(p.text) for p in parsed.passages) and not any(
+        _LONE_SURROGATE.search(t) for t in parsed.pages.values()
+    ):
+        return parsed
+    fix = functools.partial(_LONE_SURROGATE.sub, "\ufffd")
+    return dataclasses.replace(
+        parsed,
+        pages={n: fix(t) for n, t in parsed.pages.items()},
+        passages=[dataclasses.replace(p, text=fix(p.text), heading=fix(p.heading)) for p in parsed.passages],
+        metadata={k: fix(v) for k, v in parsed.metadata.items()},
+    )
 
 
 def _write(store: Store, doc_id: str, source: str, digest: str, meta: Metadata, fmt: str, parsed: Parsed) -> None:
@@ -398,27 +445,71 @@ def _merge_known(old: object, meta: Metadata) -> Metadata:
 
 
 def _parse_all(
-    paths: list[Path], items: list[tuple[Path, str, Metadata | None]], workers: int | None
+    paths: list[Path], items: list[tuple[Path, str, Metadata | None]], workers: int | None, limits: Limits
 ) -> Iterator[tuple[Path, str, Metadata | None, Parsed | InputError]]:
     """Parse files in order, in parallel worker processes when there are several."""
     n = workers if workers is not None else min(len(paths), os.cpu_count() or 1)
     if n <= 1 or len(paths) <= 1:
         for f, digest, mrow in items:
-            yield f, digest, mrow, _parse_worker(str(f))
+            yield f, digest, mrow, _parse_worker(str(f), limits)
         return
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init, initargs=(os.getpid(),))
+    try:
         # Largest files first keeps both workers busy to the end; results are yielded as submitted.
         futures: dict[Path, Future[Parsed | InputError]] = {}
         for f, _, _ in sorted(items, key=lambda t: -t[0].stat().st_size):
-            futures[f] = pool.submit(_parse_worker, str(f))
+            futures[f] = pool.submit(_parse_worker, str(f), limits)
         for f, digest, mrow in items:
             yield f, digest, mrow, futures[f].result()
+    except BaseException:  # Ctrl-C, an error, or the consumer gone: stop the workers now, not after their files
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _ingest_table(store: Store, path: Path, cols: TableColumns, given: Metadata, mrow: Metadata | None) -> FileResult:
+def _worker_init(parent: int) -> None:
+    """A parse worker: Ctrl-C is the parent's to handle (it stops the workers at once), and a worker
+    whose parent died (kill -9) exits instead of living on."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: the kernel kills the worker when the parent dies
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ingest_table(
+    store: Store,
+    path: Path,
+    cols: TableColumns,
+    given: Metadata,
+    mrow: Metadata | None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> FileResult:
     """Each row of a table becomes one document; rows that vanished from the table are removed."""
     base = str(path.resolve())
-    rows = list(table_documents(path, cols))
+    rows = list(table_documents(path, cols, limits))
     added = replaced = unchanged = passages = 0
     ids: list[str] = []
     empty: list[str] = []

@@ -28,6 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from dedup.models import LinkType, Verdict
+from dedup.textnorm import WORD, fold
 
 if TYPE_CHECKING:
     from dedup.embed import Embedder
@@ -88,14 +89,12 @@ SEARCH_CHUNK = 8192
 # Normalisation and lexical features
 # ------------------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
 
 @lru_cache(maxsize=65536)
 def _tokens(text: str) -> tuple[str, ...]:
-    """Lower-cased word tokens; punctuation and whitespace dropped; curly quotes folded."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return tuple(_WORD.findall(text))
+    """Word tokens of the folded text (NFKC, case folding, curly quotes straight; any script);
+    punctuation and whitespace dropped."""
+    return tuple(WORD.findall(fold(text)))
 
 
 def _norm(text: str) -> str:

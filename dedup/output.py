@@ -14,6 +14,7 @@ from typing import Any
 
 from dedup.errors import DedupError
 from dedup.models import Document, Link, Passage
+from dedup.safeio import atomic_write, clean_for_terminal
 
 
 class Format(str, Enum):
@@ -69,23 +70,38 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+#: First characters that make a spreadsheet program read a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(s: str) -> str:
+    """A text cell a spreadsheet will show as text: one starting like a formula gets a leading quote."""
+    return "'" + s if s.startswith(FORMULA_START) else s
+
+
+def _csv_cell(v: Any) -> str:
+    return neutralise(v) if isinstance(v, str) else _cell(v)
+
+
 def to_csv(table: Table) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.columns)
+    w.writerow([neutralise(c) for c in table.columns])
     for row in table.rows:
-        w.writerow([_cell(v) for v in row])
+        w.writerow([_csv_cell(v) for v in row])
     return buf.getvalue()
 
 
 def _md_escape(s: str) -> str:
+    """A Markdown table cell: pipes and backslashes escaped, HTML shown as text, one line."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
 def to_markdown(tables: Sequence[Table]) -> str:
     parts = []
     for t in tables:
-        lines = [f"## {t.title}", "", "| " + " | ".join(_md_escape(c) for c in t.columns) + " |"]
+        lines = [f"## {_md_escape(t.title)}", "", "| " + " | ".join(_md_escape(c) for c in t.columns) + " |"]
         lines.append("|" + "|".join("---" for _ in t.columns) + "|")
         for row in t.rows:
             lines.append("| " + " | ".join(_md_escape(_cell(v)) for v in row) + " |")
@@ -94,21 +110,26 @@ def to_markdown(tables: Sequence[Table]) -> str:
 
 
 def print_rich(tables: Sequence[Table], console: Any) -> None:
+    """Tables on a terminal: cells are plain text (no rich markup), without control characters or
+    escape sequences (a title read from a document must not drive the terminal)."""
     from rich.table import Table as RichTable
+    from rich.text import Text
 
     for t in tables:
-        rt = RichTable(title=t.title, show_lines=False, title_justify="left", expand=False)
+        rt = RichTable(title=Text(clean_for_terminal(t.title)), show_lines=False, title_justify="left", expand=False)
         for c in t.columns:
-            rt.add_column(c, overflow="fold")
+            rt.add_column(Text(clean_for_terminal(c)), overflow="fold")
         for row in t.rows:
-            rt.add_row(*[_cell(v) for v in row])
+            rt.add_row(*[Text(clean_for_terminal(_cell(v))) for v in row])
         console.print(rt)
 
 
 def write_xlsx(tables: Sequence[Table], path: Path) -> None:
     from dedup.spreadsheet import write_workbook
 
-    write_workbook(tables, path)
+    buf = io.BytesIO()  # built in memory: a failing disk then never meets a half-open zip file
+    write_workbook(tables, buf)
+    atomic_write(path, buf.getvalue())
 
 
 _BY_SUFFIX = {".json": Format.json, ".csv": Format.csv, ".md": Format.md, ".xlsx": Format.xlsx}
@@ -133,37 +154,51 @@ def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, cons
     CSV holds one table, ``tables[csv_table]`` (a command's main one); JSON, Markdown and XLSX hold all.
     """
     fmt = resolve_format(fmt, out)
-    try:
-        if fmt is Format.xlsx:
-            assert out is not None
-            write_xlsx(tables, out)
-            return
-        if fmt is Format.table and out is None:
-            print_rich(tables, console)
-            return
-        if fmt is Format.json:
-            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-        elif fmt is Format.csv:
-            text = to_csv(tables[csv_table])
-        elif fmt is Format.md:
-            text = to_markdown(tables)
-        else:  # a table written to a file: plain text rendering
-            from rich.console import Console
+    if fmt is Format.xlsx:
+        assert out is not None
+        write_xlsx(tables, out)
+        return
+    if fmt is Format.table and out is None:
+        print_rich(tables, console)
+        return
+    if fmt is Format.json:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt is Format.csv:
+        text = to_csv(tables[csv_table])
+    elif fmt is Format.md:
+        text = to_markdown(tables)
+    else:  # a table written to a file: plain text rendering
+        from rich.console import Console
 
-            buf = Console(file=io.StringIO(), width=160, no_color=True)
-            print_rich(tables, buf)
-            text = buf.file.getvalue()  # type: ignore[attr-defined]
-        if out is None:
-            console.file.write(text)
-        else:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+        buf = Console(file=io.StringIO(), width=160, no_color=True)
+        print_rich(tables, buf)
+        text = buf.file.getvalue()  # type: ignore[attr-defined]
+    if out is not None:
+        atomic_write(out, text)
+        return
+    if getattr(console, "is_terminal", False):
+        text = clean_for_terminal(text)
+    try:
+        console.file.write(text)
     except OSError as exc:
-        raise DedupError(f"{out}: cannot write it ({exc.strerror}); choose another --out path") from exc
+        raise DedupError(f"cannot write to the standard output ({exc.strerror})") from exc
+
+
+def member_json(m: Any) -> dict[str, Any]:
+    """A cluster member (dedup.recurring.Member): its passage, link type, score, the body it counts
+    as, and the same statement again in its document or in a version of it (``copies``)."""
+    return {
+        "passage": passage_json(m.passage),
+        "type": m.type,
+        "score": round(m.score, 4),
+        "body": m.body,
+        "copies": [{"id": p.id, "page": p.page, "document": document_json(p.document)} for p in m.copies],
+    }
 
 
 def cluster_json(c: Any) -> dict[str, Any]:
-    """A recurring-recommendation cluster (dedup.recurring.Cluster)."""
+    """A recurring-recommendation cluster (dedup.recurring.Cluster). ``members`` say the same thing
+    and alone set first, years, counts and labels; ``same_theme`` members only share the subject."""
     first = c.first.passage.document
     return {
         "id": c.id,
@@ -171,14 +206,19 @@ def cluster_json(c: Any) -> dict[str, Any]:
         "representative_passage": passage_json(c.representative),
         "labels": list(c.labels),
         "scope": c.scope,
-        "first": {"organisation": first.organisation, "year": first.year, "document": document_json(first)},
+        "first": {
+            "organisation": first.organisation,
+            "body": c.first.body,
+            "year": first.year,
+            "document": document_json(first),
+        },
         "years": list(c.years),
         "documents": c.documents,
-        "confirmed_documents": c.confirmed_documents,
+        "confirmed_documents": c.documents,
         "organisations": c.organisations,
-        "members": [
-            {"passage": passage_json(m.passage), "type": m.type, "score": round(m.score, 4)} for m in c.members
-        ],
+        "copies": c.copies,
+        "members": [member_json(m) for m in c.evidence],
+        "same_theme": [member_json(m) for m in c.theme],
     }
 
 
@@ -216,7 +256,11 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                     "times": p.times,
                     "documents": len({m.passage.document.id for m in p.repeats}),
                     "organisations": len(
-                        {m.passage.document.organisation for m in p.repeats if m.passage.document.organisation}
+                        {
+                            check.body_of.get(m.passage.document.organisation, m.passage.document.organisation)
+                            for m in p.repeats
+                            if m.passage.document.organisation
+                        }
                     ),
                     "document_ids": sorted({m.passage.document.id for m in p.repeats}),
                 }

@@ -52,9 +52,9 @@ def _env() -> jinja2.Environment:
 
 def _write(template: str, path: Path, **context: Any) -> None:
     html = _env().get_template(template).render(**context)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    from dedup.safeio import atomic_write
+
+    atomic_write(Path(path), html)
 
 
 def _pct(v: Any) -> str:
@@ -218,16 +218,18 @@ def _timeline_chart(members: Sequence[Mapping[str, Any]], label: str, prefix: st
     for year, org, _ in points:
         first[org] = min(year, first.get(org, year))
     orgs = sorted(first, key=lambda o: (first[o], o.lower()))
-    cells: dict[tuple[int, str], list[str]] = {}
-    for year, org, kind in sorted(points, key=lambda p: _TYPE_ORDER.index(p[2]) if p[2] in _TYPE_ORDER else 99):
-        cells.setdefault((year, org), []).append(kind)
+    cells: dict[tuple[int, str], Counter[str]] = {}
+    for year, org, kind in points:
+        cells.setdefault((year, org), Counter())[kind] += 1
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         for (year, org), kinds in cells.items():
-            for k, kind in enumerate(kinds):
+            order = sorted(kinds, key=lambda t: _TYPE_ORDER.index(t) if t in _TYPE_ORDER else 99)
+            for k, kind in enumerate(order):
                 marker, colour, filled = _TYPE_STYLE.get(kind, _TYPE_STYLE["related"])
-                dx = (k - (len(kinds) - 1) / 2) * 0.22
+                # marks of one cell share the year's slot: never more than a third of a year off it
+                dx = (k - (len(order) - 1) / 2) * min(0.16, 0.6 / max(len(order), 1))
                 ax.scatter(
                     [year + dx],
                     [orgs.index(org)],
@@ -238,6 +240,16 @@ def _timeline_chart(members: Sequence[Mapping[str, Any]], label: str, prefix: st
                     linewidths=1.2,
                     zorder=3,
                 )
+                if kinds[kind] > 1:
+                    ax.annotate(
+                        f"×{kinds[kind]}",
+                        (year + dx, orgs.index(org)),
+                        xytext=(0, 7),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=6.5,
+                        color="#323f4b",
+                    )
         ax.set_yticks(range(len(orgs)), labels=[_short(o, 34) for o in orgs])
         ax.set_ylim(len(orgs) - 0.5, -0.5)
         _year_ticks(ax, [p[0] for p in points])
@@ -312,12 +324,33 @@ def _documents_view(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _pages_text(p: Mapping[str, Any], copies: Sequence[Any]) -> str:
+    """'4, 9, 12' for a statement repeated on pages of one document; versions' pages after a ';'."""
+    doc = (p.get("document") or {}).get("id")
+    own = {_int_or_none(p.get("page"))}
+    others: dict[str, set[int | None]] = {}
+    for c in copies:
+        if not isinstance(c, Mapping):
+            continue
+        cdoc = c.get("document") or {}
+        if cdoc.get("id") == doc:
+            own.add(_int_or_none(c.get("page")))
+        else:
+            others.setdefault(_doc_label(cdoc), set()).add(_int_or_none(c.get("page")))
+    text = ", ".join(str(n) for n in sorted(x for x in own if x is not None))
+    for title, pages in others.items():
+        text += f"; {title} p. " + ", ".join(str(n) for n in sorted(x for x in pages if x is not None))
+    return text
+
+
 def _member_view(m: Mapping[str, Any]) -> dict[str, Any]:
     p = m.get("passage") or {}
     doc = p.get("document") or {}
     return {
         "text": str(p.get("text") or "").strip(),
         "page": p.get("page"),
+        "pages": _pages_text(p, m.get("copies") or []),
+        "copies": len(m.get("copies") or []),
         "heading": str(p.get("heading") or ""),
         "title": _doc_label(doc),
         "organisation": _org(doc.get("organisation")),
@@ -325,6 +358,14 @@ def _member_view(m: Mapping[str, Any]) -> dict[str, Any]:
         "type": str(m.get("type") or ""),
         "score": m.get("score"),
     }
+
+
+def _said_by(org: Any, body: Any) -> str:
+    """A unit's name with the body it counts as: 'West Sussex County Council (Public Health Unit ...)'."""
+    name = _org(org)
+    if not body or body == org or ";" in str(body) or name == UNKNOWN_ORG:
+        return name
+    return f"{body} ({name})"
 
 
 def _years_text(years: Sequence[Any] | None) -> str:
@@ -339,6 +380,8 @@ def _cluster_view(c: Mapping[str, Any], charts: _ChartCounter) -> dict[str, Any]
     members = [m for m in (c.get("members") or []) if isinstance(m, Mapping)]
     rows = [_member_view(m) for m in members]
     rows.sort(key=lambda r: (r["type"] != "representative", _int_or_none(r["year"]) or 0, r["organisation"].lower()))
+    theme = [_member_view(m) for m in (c.get("same_theme") or []) if isinstance(m, Mapping)]
+    theme.sort(key=lambda r: (_int_or_none(r["year"]) or 0, r["organisation"].lower()))
     first = c.get("first") or {}
     scope = str(c.get("scope") or "")
     return {
@@ -350,13 +393,15 @@ def _cluster_view(c: Mapping[str, Any], charts: _ChartCounter) -> dict[str, Any]
             "across-organisations": "Across organisations",
             "within-organisation": "Within one organisation",
         }.get(scope, scope or "—"),
-        "first_org": _org(first.get("organisation")),
+        "first_org": _said_by(first.get("organisation"), first.get("body")),
         "first_year": first.get("year"),
         "first_title": _doc_label(first.get("document")) if first.get("document") else "",
         "years": _years_text(c.get("years")),
         "documents": c.get("documents", len({r["title"] for r in rows})),
         "organisations": c.get("organisations", len({r["organisation"] for r in rows})),
         "members": rows,
+        "theme": theme,
+        "copies": sum(r["copies"] for r in rows),
         "timeline": _timeline_chart(members, f"Timeline of recommendation {c.get('id')}", charts.next("t")),
     }
 
@@ -399,16 +444,27 @@ def _corpus_context(data: Mapping[str, Any]) -> dict[str, Any]:
     counts = matrix.get("counts") or []
     years = [y for y in (_int_or_none(d.get("year")) for d in docs) if y is not None]
     cluster_views = [_cluster_view(c, charts) for c in clusters]
+    totals = data.get("summary") or {}  # figures over every cluster, not only those shown
+
+    def total(key: str, shown: int) -> int:
+        value = _int_or_none(totals.get(key))
+        return shown if value is None else value
+
     return {
         "generated": str(data.get("generated") or ""),
         "store": str(data.get("store") or ""),
         "stats": {
             "documents": len(docs),
-            "organisations": len({_org(d.get("organisation")) for d in docs}),
+            "organisations": total("organisations", len({_org(d.get("organisation")) for d in docs})),
             "years": _years_text(years).split(" (")[0] if years else "—",
-            "clusters": len(clusters),
-            "across": sum(1 for c in clusters if c.get("scope") == "across-organisations"),
-            "duplicated": sum(1 for c in clusters if "duplicated-effort" in (c.get("labels") or [])),
+            "clusters": total("clusters", len(clusters)),
+            "recurring": total("recurring", sum(1 for c in clusters if "recurring" in (c.get("labels") or []))),
+            "across": total("across", sum(1 for c in clusters if c.get("scope") == "across-organisations")),
+            "duplicated": total(
+                "duplicated", sum(1 for c in clusters if "duplicated-effort" in (c.get("labels") or []))
+            ),
+            "shown": len(clusters),
+            "theme_only": total("theme_only", 0),
         },
         "documents": _documents_view(docs),
         "documents_chart": _org_year_chart(

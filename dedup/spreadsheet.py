@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from dedup.output import Table
@@ -28,12 +28,13 @@ def _value(v: Any) -> Any:
         return None
     if isinstance(v, (int, float)):
         return v
-    s = _ILLEGAL.sub("", str(v))
-    # A cell starting with = + - @ would be read as a formula by spreadsheet programs.
-    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
+    from dedup.output import neutralise
+
+    # A cell starting with = + - @ (or tab, CR) would be read as a formula by spreadsheet programs.
+    return neutralise(_ILLEGAL.sub("", str(v)))
 
 
-def write_workbook(tables: Sequence[Table], path: Path) -> None:
+def write_workbook(tables: Sequence[Table], path: Path | BinaryIO) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -61,5 +62,4 @@ def write_workbook(tables: Sequence[Table], path: Path) -> None:
             if longest > 80:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,38 @@ import numpy as np
 
 from dedup.errors import NotFound, StoreError
 from dedup.models import SEGMENTER_VERSION, Document, Passage, PassageDraft
+from dedup.textnorm import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
+
+
+def lock_timeout() -> float:
+    """How long to wait for another process's write lock (DEDUP_LOCK_TIMEOUT seconds, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get("DEDUP_LOCK_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def store_error(exc: sqlite3.Error, path: Path | str) -> StoreError:
+    """One line for an SQLite error on the store: what happened and what to do."""
+    msg = str(exc).lower()
+    if "readonly" in msg or "read-only" in msg:
+        why = "is read-only (check the permissions of the file and its folder), so nothing was written"
+        return StoreError(f"{path} {why}; make it writable, or copy it and pass --store COPY")
+    if "disk is full" in msg or "disk full" in msg or "no space" in msg:
+        return StoreError(
+            f"the disk holding {path} is full; the store keeps its last complete state: free some space and run again"
+        )
+    if "malformed" in msg or "not a database" in msg or "corrupt" in msg:
+        return StoreError(f"{path} is damaged ({exc}); restore it from a backup, or ingest into a new --store")
+    if "locked" in msg or "busy" in msg:
+        return StoreError(
+            f"{path} is locked by another program for over {lock_timeout():.0f} s; wait for it to finish and run again"
+        )
+    if "unable to open" in msg or "disk i/o" in msg:
+        return StoreError(f"{path} cannot be opened or read ({exc}); check the disk and the file's permissions")
+    return StoreError(f"{path}: the store failed ({exc}); nothing more was written")
 
 
 def default_store_path() -> Path:
@@ -118,7 +148,20 @@ def m003_org_aliases(db: sqlite3.Connection) -> None:
     )
 
 
-def m004_page_end_label(db: sqlite3.Connection) -> None:
+def m004_org_parents(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE org_parents (
+            unit_key TEXT PRIMARY KEY,
+            unit TEXT NOT NULL,
+            parent TEXT
+        );
+        """,
+    )
+
+
+def m005_page_end_label(db: sqlite3.Connection) -> None:
     """Passages that run over a page break record their last page (NULL: the passage is on one page),
     passages their numbered label ("Recommendation 4"), documents the passage rules they were cut by."""
     _run_script(
@@ -134,7 +177,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_embeddings,
     m003_org_aliases,
-    m004_page_end_label,
+    m004_org_parents,
+    m005_page_end_label,
 ]
 
 # Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
@@ -163,7 +207,7 @@ def org_key(name: str) -> str:
     ('Eastbrook Mental Health NHS Trust' = 'Eastbrook Mental Health Trust'; 'NHS England' stays).
     """
     s = re.sub(r"\([^)]*\)\s*$", "", name.strip())
-    s = s.lower().replace("&", " and ")
+    s = fold(s).replace("&", " and ")
     words = [_ORG_WORDS.get(w, w) for w in re.findall(r"\w+", s)]
     if words and words[0] == "the" and len(words) > 1:
         words = words[1:]
@@ -199,6 +243,8 @@ def strip_role(name: str) -> str:
     '[REDACTED], CEO, X' -> 'X'. A name with commas of its own ('Cumbria, Northumberland, Tyne and
     Wear NHS Foundation Trust') is kept whole."""
     parts = [p.strip() for p in _COMMA_OUTSIDE_PARENS.split(name.strip()) if p.strip()]
+    if not parts:
+        return ""
     while len(parts) > 1:
         head, nxt = parts[0], parts[1]
         person = bool(_PERSON.match(head)) and (
@@ -238,6 +284,95 @@ def same_org(a: str, b: str) -> bool:
     return 2 <= len(rest) <= 6 and wa[-1] == "".join(w[0] for w in rest)
 
 
+#: Last words of a name that make it a body other names can belong to ("X County Council Public
+#: Health" belongs to "X County Council"; "Y Ltd for X County Council" works for it).
+_PARENT_END = frozenset(
+    "council councils trust board ccg icb department authority police constabulary university commission "
+    "government service".split()
+)
+#: Words that continue a body's own name rather than start a unit's ("Department of Health", "Trust for ...").
+_NAME_GOES_ON = frozenset("of for and & to in on at the".split())
+
+
+def _ends_like_a_body(name: str) -> bool:
+    words = re.findall(r"[\w&]+", name.lower())
+    return len(words) >= 2 and words[-1] in _PARENT_END
+
+
+def joint_parts(name: str) -> list[str]:
+    """The bodies behind a joint name: 'A; B', 'A / B' and 'A and B' where both sides name a body
+    ('West Sussex County Council and NHS West Sussex CCG'). 'Health and Wellbeing Board' stays whole."""
+    parts = [p.strip() for p in name.split(";") if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        pieces = [x.strip() for x in re.split(r"\s+/\s+|\s*/\s*(?=[A-Z])", part) if x.strip()]
+        for piece in pieces:
+            m = re.match(r"^(.+?)\s+(?:and|&)\s+(.+)$", piece)
+            if m and _ends_like_a_body(m.group(1)) and _ends_like_a_body(m.group(2)):
+                out += [m.group(1).strip(), m.group(2).strip()]
+            else:
+                out.append(piece)
+    return list(dict.fromkeys(out)) or [name]
+
+
+def inferred_parent(name: str, known: Iterable[str] = ()) -> str | None:
+    """The body a unit's name says it belongs to, or None.
+
+    'Y Consultancy Ltd for X County Council' works for 'X County Council'; 'X County Council Public
+    Health Research Unit' starts with a body's name and goes on with a unit's; so does any name that
+    starts with a known organisation ('NHS England South East')."""
+    m = re.match(r"^(.+?)\s+for\s+(.+)$", name.strip())
+    if m and _ends_like_a_body(m.group(2)) and len(m.group(2).split()) >= 2:
+        return m.group(2).strip()
+    words = name.split()
+    mine = re.findall(r"\w+", name.lower())
+    best: list[str] = []
+    found: str | None = None
+    for k in known:
+        theirs = re.findall(r"\w+", k.lower())
+        if (
+            theirs
+            and len(theirs) < len(mine)
+            and mine[: len(theirs)] == theirs
+            and mine[len(theirs)] not in _NAME_GOES_ON
+            and len(theirs) > len(best)
+        ):
+            best, found = theirs, k
+    if found is not None:
+        return found
+    for n in range(len(words) - 1, 2, -1):  # longest prefix of 3+ words that ends like a body
+        head, rest = " ".join(words[:n]), words[n:]
+        if _ends_like_a_body(head) and rest and re.sub(r"\W", "", rest[0].lower()) not in _NAME_GOES_ON:
+            return head.strip(" ,;/-")
+    return None
+
+
+_VERSION_WORDS = frozenset("draft final executive exec summary plain text version full report old easy read".split())
+
+
+def title_stem(title: str | None) -> str:
+    """The publication a title names, without the part or version: 'X 2024 - Executive Summary:
+    Cohorts', 'X 2024 - DRAFT cohort summary' and 'X 2024 (plain text version)' all give 'x 2024'."""
+    if not title:
+        return ""
+    head = re.split(r"\s[-–—]\s|:|\(", title, maxsplit=1)[0]
+    words = [w for w in re.findall(r"\w+", head.lower()) if w not in _VERSION_WORDS]
+    return " ".join(words) if len(words) >= 2 else ""
+
+
+def _common_run(a: str, b: str) -> int:
+    """The longest run of consecutive words two texts share."""
+    wa, wb = a.split(), b.split()
+    best = 0
+    for i in range(len(wa)):
+        for j in range(len(wb)):
+            k = 0
+            while i + k < len(wa) and j + k < len(wb) and wa[i + k] == wb[j + k]:
+                k += 1
+            best = max(best, k)
+    return best
+
+
 @dataclass(frozen=True)
 class NewDocument:
     """Everything needed to write one document: metadata, page texts and passages."""
@@ -263,13 +398,23 @@ class Store:
                 raise StoreError(f"no store at {self.path}; run `dedup ingest PATH` first, or pass --store")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=lock_timeout(), isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
+            damage = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            known = store_error(exc, self.path)
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path} is not a dedup store ({exc}); pass another --store path") from exc
+            raise known from exc
+        if damage != "ok":
+            damage = " ".join(str(damage).replace("*** in database main ***", "").split())
+            self.db.close()
+            raise StoreError(
+                f"{self.path} is damaged ({damage}); restore it from a backup, or ingest into a new --store"
+            )
         self.db.row_factory = sqlite3.Row
 
     # -- lifecycle
@@ -291,17 +436,33 @@ class Store:
             yield
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may already have rolled back (a full disk, an I/O error): the original error is
+            # the one to report, never "cannot rollback - no transaction is active".
+            if self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the database, whatever another process commits meanwhile."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     @property
     def index_path(self) -> Path:
         """Where the FAISS index of this store lives: beside the database, named with the store's own
         id, so an index left by a deleted or replaced store of the same name is never read."""
         sid = self.get_meta("store_id")
-        if sid is None:
-            sid = uuid.uuid4().hex[:12]
-            self.set_meta("store_id", sid)
+        if sid is None:  # first use; another process may be doing the same: the first one wins
+            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex[:12],))
+            sid = self.get_meta("store_id") or ""
         return self.path.with_name(f"{self.path.stem}.{sid}.faiss")
 
     def stale_index_files(self) -> list[Path]:
@@ -313,10 +474,15 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(f"{self.path} was made by a newer dedup (schema {version}); upgrade dedup to open it")
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        while version < len(MIGRATIONS):
             with self.transaction():
-                migration(self.db)
-                self.db.execute(f"PRAGMA user_version = {number}")
+                # Read again under the write lock: another process creating the same new store at
+                # the same moment may have just applied this migration.
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version < len(MIGRATIONS):
+                    MIGRATIONS[version](self.db)
+                    version += 1
+                    self.db.execute(f"PRAGMA user_version = {version}")
 
     def schema_version(self) -> int:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -367,7 +533,8 @@ class Store:
         """
         if name is None or not name.strip():
             return None
-        parts = [p for p in (strip_role(re.sub(r"\s+", " ", x).strip()) for x in name.split(";")) if p]
+        pieces = [re.sub(r"\s+", " ", x).strip() for x in name.split(";")]
+        parts = [p for p in (strip_role(x) for x in pieces if x) if p]
         if len(parts) > 1:  # several addressees: each normalised, in order, once
             return "; ".join(dict.fromkeys(self._normalise_one(p) for p in parts))
         return self._normalise_one(parts[0]) if parts else None
@@ -387,6 +554,114 @@ class Store:
                 self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (name, existing))
                 return name
         return name
+
+    # -- organisation hierarchy
+
+    def organisations(self) -> list[str]:
+        """Every organisation named in the store: documents' organisations, the bodies in joint names,
+        and their parents."""
+        names: dict[str, str] = {}
+        rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+        todo = [r[0] for r in rows]
+        for name in list(todo):
+            todo += joint_parts(name)
+        while todo:
+            name = todo.pop()
+            if org_key(name) in names:
+                continue
+            names[org_key(name)] = name
+            parent = self.parent_of(name)
+            if parent:
+                todo.append(parent)
+        return sorted(names.values(), key=str.lower)
+
+    def user_parents(self) -> dict[str, tuple[str, str | None]]:
+        """Parents set with `dedup org`: unit key -> (unit, parent or None for 'a body of its own')."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute("SELECT unit_key, unit, parent FROM org_parents")}
+
+    def _canonical(self, name: str) -> str:
+        """An organisation's spelling through the alias table, without touching stored documents."""
+        return self.aliases().get(org_key(name), name.strip())
+
+    def parent_of(self, name: str) -> str | None:
+        """The body a unit belongs to: yours (`dedup org UNIT --parent P`), else what its name says."""
+        user = self.user_parents().get(org_key(name))
+        if user is not None:
+            return user[1]
+        known = set(self.aliases().values()) | {
+            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+        }
+        parent = inferred_parent(name, known)
+        return self._canonical(parent) if parent else None
+
+    def body_of(self, name: str | None) -> str | None:
+        """The top body an organisation rolls up to (its parent's parent ...); joint names give each
+        body, joined by '; '. None for no organisation."""
+        if not name:
+            return None
+        out = []
+        for part in joint_parts(name):
+            seen = {org_key(part)}
+            top = self._canonical(part)
+            while (parent := self.parent_of(top)) and org_key(parent) not in seen:
+                seen.add(org_key(parent))
+                top = parent
+            out.append(top)
+        return "; ".join(dict.fromkeys(out))
+
+    def set_parent(self, unit: str, parent: str | None) -> None:
+        """Make ``unit`` roll up to ``parent`` (None: a body of its own, whatever its name says)."""
+        unit = self._canonical(unit)
+        if parent is not None:
+            parent = self._canonical(parent)
+            if org_key(parent) == org_key(unit):
+                raise StoreError(f"'{unit}' cannot be its own parent")
+            chain, seen = parent, {org_key(parent)}
+            while (up := self.parent_of(chain)) and org_key(up) not in seen:
+                if org_key(up) == org_key(unit):
+                    raise StoreError(f"'{parent}' already belongs to '{unit}'; a unit cannot contain its parent")
+                seen.add(org_key(up))
+                chain = up
+        self.db.execute(
+            "INSERT OR REPLACE INTO org_parents(unit_key, unit, parent) VALUES (?, ?, ?)",
+            (org_key(unit), unit, parent),
+        )
+
+    def forget_parent(self, unit: str) -> bool:
+        """Drop your own setting for ``unit`` (its name decides again); False if there was none."""
+        cur = self.db.execute("DELETE FROM org_parents WHERE unit_key = ?", (org_key(unit),))
+        return cur.rowcount > 0
+
+    def within(self, name: str | None, wanted: str) -> bool:
+        """Is ``name`` the organisation ``wanted``, one of its units, or a joint name that includes one?"""
+        if not name:
+            return False
+        key = org_key(self._canonical(wanted))
+        if same_org(org_key(self._canonical(name)), key):
+            return True
+        for part in joint_parts(name):
+            chain, seen = self._canonical(part), set()
+            while chain and org_key(chain) not in seen:
+                if same_org(org_key(chain), key):
+                    return True
+                seen.add(org_key(chain))
+                chain = self.parent_of(chain) or ""
+        return False
+
+    def nearest_organisations(self, name: str, n: int = 5) -> list[str]:
+        """Known organisation names closest to ``name`` (for 'did you mean')."""
+        import difflib
+
+        keys = {org_key(x): x for x in self.organisations()}
+        want = org_key(name)
+        words = set(want.split())
+
+        def closeness(k: str) -> float:
+            shared = len(words & set(k.split())) / max(len(words | set(k.split())), 1)
+            return max(difflib.SequenceMatcher(None, want, k).ratio(), shared)
+
+        ranked = sorted(keys, key=lambda k: (-closeness(k), k))
+        return [keys[k] for k in ranked[:n] if closeness(k) >= 0.3]
 
     # -- documents
 
@@ -512,6 +787,12 @@ class Store:
     def passages(
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
+        with self.snapshot():  # a document replaced meanwhile by another process is seen whole or not at all
+            return self._passages(kind=kind, doc_ids=doc_ids, ids=ids)
+
+    def _passages(
+        self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
+    ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
         sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end, label FROM passages"
         where: list[str] = []
@@ -572,7 +853,9 @@ class Store:
     def document_families(self, min_share: float = 0.5, min_passages: int = 3) -> dict[str, str]:
         """Documents that are versions of one another (a draft and its final, an executive summary
         and its full text): at least ``min_share`` of the smaller one's distinct passage texts appear
-        word for word in the other. Returns document id -> family id (the family's first document
+        word for word in the other, or one body's documents of one year whose titles name the same
+        publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
+        Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
         id); documents in no family are left out."""
         sizes = dict(
             self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
@@ -588,9 +871,21 @@ class Store:
                 x = parent[x]
             return x
 
+        meta = {
+            r[0]: (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
+            for r in self.db.execute("SELECT id, title, organisation, year FROM documents")
+        }
+
+        def one_publication(a: str, b: str) -> bool:
+            """One body's documents of one year naming the same publication: "X - Executive Summary"
+            and "X"; "CYP Mental Health Needs Assessment - Background Evidence" and "West Sussex
+            Mental Health Needs Assessment (Children and Young People)" (a shared run of 4+ words)."""
+            (sa, ba, ya), (sb, bb, yb) = meta[a], meta[b]
+            return bool(sa and sb and ba and ba == bb and ya == yb) and (sa == sb or _common_run(sa, sb) >= 4)
+
         for a, b, n in shared:
             small = min(sizes[a], sizes[b])
-            if small >= min_passages and n / small >= min_share:
+            if (n >= min_passages and one_publication(a, b)) or (small >= min_passages and n / small >= min_share):
                 ra, rb = root(a), root(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
@@ -640,6 +935,32 @@ class Store:
             buf += blob
         vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
+
+    def passage_vectors_with_hashes(self, model: str, dim: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(passage ids, text hashes, vectors) of every embedded passage, in id order, read in one snapshot."""
+        ids: list[int] = []
+        hashes: list[str] = []
+        buf = bytearray()
+        with self.snapshot():
+            rows = self.db.execute(
+                "SELECT p.id, p.text_hash, e.vector FROM passages p"
+                " JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash ORDER BY p.id",
+                (model,),
+            ).fetchall()
+        for pid, h, blob in rows:
+            ids.append(pid)
+            hashes.append(h)
+            buf += blob
+        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+        return np.asarray(ids, dtype=np.int64), hashes, vecs.astype(np.float32, copy=False)
+
+    def passage_hashes(self, model: str) -> dict[int, str]:
+        """passage id -> text hash of every passage with a vector for ``model``."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text_hash FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash",
+            (model,),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
 
     def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

@@ -402,3 +402,66 @@ def test_shared_reports_do_not_reveal_local_folders(scanned: Path, tmp_path: Pat
     html = out.read_text()
     assert str(CORPUS) not in html and str(scanned.parent) not in html
     assert "2016_cpf_beyond_beds.pdf" in html
+
+
+VERBS = "Fund Review Expand Audit Staff Publish Close Merge Reopen Extend Cost Inspect".split()
+NOUNS = "dementia housing school prison police ambulance dental pharmacy hearing sight maternity stroke".split()
+
+
+def test_org_command_shows_and_edits_the_hierarchy_and_org_filter_takes_units(tmp_path: Path, store_path: Path) -> None:
+    for name, org in [("a", "Northmere County Council Public Health"), ("b", "Northmere Wellbeing Board")]:
+        f = tmp_path / f"{name}.txt"
+        other = [
+            f"Plan {name} item {n}: {w} the {w2} service." for n, (w, w2) in enumerate(zip(VERBS, NOUNS, strict=True))
+        ]
+        f.write_text("\n\n".join(["We will open a crisis café in every town of Northmere by 2026.", *other]))
+        assert run(store_path, "ingest", str(f), "--org", org, "--year", "2020")[0] == 0
+    code, out, _ = run(store_path, "org", "--format", "json")
+    rows = {r["organisation"]: r for r in json.loads(out)["organisations"]}
+    assert code == 0 and rows["Northmere County Council Public Health"]["body"] == "Northmere County Council"
+    assert rows["Northmere County Council Public Health"]["set_by"] == "name"
+    assert run(store_path, "org", "Northmere Wellbeing Board", "--parent", "Northmere County Council")[0] == 0
+    code, out, _ = run(store_path, "recurring", "--org", "Northmere County Council", "--format", "json")
+    clusters = json.loads(out)["clusters"]
+    assert code == 0 and clusters and clusters[0]["organisations"] == 1  # both units count as the council
+    assert clusters[0]["scope"] == "within-organisation"
+    code, _, err = run(store_path, "recurring", "--org", "Northmere Council")
+    assert code == 1 and "nearest: Northmere County Council" in err
+    code, _, err = run(
+        store_path, "org", "Northmere County Council", "--parent", "Northmere County Council Public Health"
+    )
+    assert code == 1 and "cannot contain its parent" in err
+    assert run(store_path, "org", "Northmere Wellbeing Board", "--reset")[0] == 0
+    _, out, _ = run(store_path, "recurring", "--org", "Northmere County Council", "--format", "json")
+    assert json.loads(out)["clusters"][0]["organisations"] == 2
+
+
+def test_recurring_lists_theme_only_clusters_apart(scanned: Path) -> None:
+    _, out, err = run(scanned, "recurring", "--limit", "0", "--format", "json")
+    shown = json.loads(out)["clusters"]
+    assert all(c["documents"] >= 2 for c in shown)
+    assert all(m["type"] != "related" for c in shown for m in c["members"])
+    assert all(m["type"] == "related" for c in shown for m in c["same_theme"])
+    _, out, _ = run(scanned, "recurring", "--limit", "0", "--themes", "--format", "json")
+    assert len(json.loads(out)["clusters"]) >= len(shown)
+
+
+def test_check_counts_versions_of_a_document_once_and_units_as_their_body(tmp_path: Path, store_path: Path) -> None:
+    said = "We will open a crisis café in every town of Northmere by 2026."
+    common = [said, *(f"{v} the {n} service in every district." for v, n in zip(VERBS, NOUNS, strict=True))]
+    docs = {
+        "final.txt": ("Northmere County Council", [*common, "The final adds this sentence on housing."]),
+        "draft.txt": ("Northmere County Council", [*common, "The draft had this sentence on transport."]),
+        "other.txt": ("Northmere County Council Public Health", [said, "Smoking rates fell by a tenth last year."]),
+    }
+    for name, (org, lines) in docs.items():
+        (tmp_path / name).write_text("\n\n".join(lines))
+        assert run(store_path, "ingest", str(tmp_path / name), "--org", org, "--year", "2021")[0] == 0
+    draft = tmp_path / "new.txt"
+    draft.write_text(f"{said}\n\nA brand new idea about libraries and reading groups.")
+    code, out, err = run(store_path, "check", str(draft), "--format", "json")
+    assert code == 0, err
+    top = json.loads(out)["summary"]["most_repeated"][0]
+    assert top["text"] == said
+    assert len(top["document_ids"]) == 3 and top["times"] == 2  # the draft and final of one plan count once
+    assert top["organisations"] == 1  # the public health unit is the council's

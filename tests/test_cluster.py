@@ -96,7 +96,9 @@ def test_invalid_input_is_rejected_with_a_message() -> None:
 
 def _topic_corpus() -> tuple[list[str], np.ndarray, list[int]]:
     rng = np.random.default_rng(0)
-    centres = rng.normal(size=(3, 16))
+    # like sentence embeddings, every passage shares a common direction (a corpus on one subject)
+    common = 3 * rng.normal(size=128)
+    centres = common + rng.normal(size=(3, 128))
     texts, rows, groups = [], [], []
     words = [
         ["ligature", "points", "ward", "anti", "fittings"],
@@ -106,12 +108,12 @@ def _topic_corpus() -> tuple[list[str], np.ndarray, list[int]]:
     for t in range(3):
         for d in range(4):
             texts.append(f"The trust should review {' '.join(words[t][d:] + words[t][:d])} number {d}")
-            rows.append(centres[t] + 0.2 * rng.normal(size=16))
+            rows.append(centres[t] + 0.2 * rng.normal(size=128))
             groups.append(d)
     # filler passages, each unlike the others
     for f in range(12):
-        texts.append(" ".join(f"{w}{f}" for w in ("alpha", "bravo", "charlie", "delta")))
-        rows.append(rng.normal(size=16) * 2)
+        texts.append(" ".join(f"{w}{'abcdefghijkl'[f]}" for w in ("alpha", "bravo", "charlie", "delta")))
+        rows.append(common + rng.normal(size=128) * 2)
         groups.append(10 + f)
     vecs = np.asarray(rows, dtype=np.float32)
     return texts, vecs / np.linalg.norm(vecs, axis=1, keepdims=True), groups
@@ -119,7 +121,7 @@ def _topic_corpus() -> tuple[list[str], np.ndarray, list[int]]:
 
 def test_cluster_texts_recovers_topics_across_documents() -> None:
     texts, vecs, groups = _topic_corpus()
-    clusters = cluster_texts(texts, vecs, groups, k=5, threshold=2.0)
+    clusters = cluster_texts(texts, vecs, groups, k=5)
     assert clusters == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
 
 
@@ -129,7 +131,7 @@ def test_cluster_texts_veto_keeps_opposed_passages_apart() -> None:
     def veto(a: str, b: str) -> bool:
         return {texts.index(a), texts.index(b)} == {0, 1}
 
-    clusters = cluster_texts(texts, vecs, groups, k=5, threshold=2.0, veto=veto)
+    clusters = cluster_texts(texts, vecs, groups, k=5, veto=veto)
     assert not any({0, 1} <= set(c) for c in clusters)
     ei, ej, w = similarity_graph(texts, vecs, groups, k=5, veto=veto)
     opposed_edge = ((ei == 0) & (ej == 1)) | ((ei == 1) & (ej == 0))
@@ -139,7 +141,7 @@ def test_cluster_texts_veto_keeps_opposed_passages_apart() -> None:
 def test_cluster_texts_never_pairs_passages_of_one_document() -> None:
     texts, vecs, _ = _topic_corpus()
     one_doc = [0] * len(texts)
-    assert cluster_texts(texts, vecs, one_doc, k=5, threshold=2.0) == []
+    assert cluster_texts(texts, vecs, one_doc, k=5) == []
 
 
 def test_representative_prefers_flagged_members_only_when_they_are_central() -> None:

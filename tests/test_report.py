@@ -594,3 +594,69 @@ def test_check_report_shows_the_quoted_words_and_answer_links(tmp_path: Path) ->
     html = out.read_text()
     assert "Peer workers in every team, paid fairly." in html and "Context first." not in html
     assert "answers it" in html
+
+
+def test_summary_figures_count_every_cluster_not_only_those_shown(tmp_path: Path) -> None:
+    data = corpus_data()
+    data["clusters"] = data["clusters"][:1]  # shown: one; the corpus has 12
+    data["summary"] = {"clusters": 12, "recurring": 9, "across": 7, "duplicated": 3, "theme_only": 40}
+    out = tmp_path / "r.html"
+    render_corpus_report(data, out)
+    text = out.read_text()
+    stats = dict((label, n) for n, label in re.findall(r'class="n">([^<]*)</span><span class="l">([^<]*)</span>', text))
+    assert stats["recommendations made in 2+ documents"] == "12"
+    assert stats["recurring over the years"] == "9" and stats["duplicated efforts"] == "3"
+    assert "Showing the first 1 of 12" in text and "40 more groups" in text
+
+
+def test_timeline_marks_sit_on_their_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fifteen documents of one body in 2024 and one in 2014: every mark within a third of its year."""
+    from matplotlib.axes import Axes
+
+    from dedup.report import _timeline_chart
+
+    xs: list[float] = []
+    real = Axes.scatter
+
+    def spy(self: Axes, x: Any, y: Any, *args: Any, **kwargs: Any) -> Any:
+        xs.extend(float(v) for v in x)
+        return real(self, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "scatter", spy)
+    later = doc("late", "Needs Assessment", "West Sussex County Council", 2024)
+    early = doc("early", "Needs Assessment", "West Sussex County Council", 2014)
+    types = ["representative", "verbatim", "near-verbatim", "paraphrase"]
+    members = [
+        {"passage": passage(n, later, n, "Strengthen joint working."), "type": types[n % 4], "score": 0.9}
+        for n in range(15)
+    ] + [{"passage": passage(99, early, 1, "Joint working."), "type": "paraphrase", "score": 0.8}]
+    assert _timeline_chart(members, "t", "t1") is not None
+    assert xs and all(min(abs(x - 2024), abs(x - 2014)) <= 1 / 3 for x in xs)
+    assert len(xs) == 5  # one mark per year, body and link type; the count is printed beside it
+
+
+def test_theme_only_passages_are_listed_apart(tmp_path: Path) -> None:
+    data = corpus_data()
+    data["clusters"][0]["same_theme"] = [
+        {"passage": passage(7, D3, 9, "Crisis lines are busy at night."), "type": "related", "score": 0.4, "copies": []}
+    ]
+    data["clusters"][0]["members"][0]["copies"] = [{"id": 8, "page": 30, "document": D1}]
+    out = tmp_path / "r.html"
+    render_corpus_report(data, out)
+    text = out.read_text()
+    assert "On the same theme: 1 passage" in text and "Crisis lines are busy at night." in text
+    assert ">14, 30<" in text  # the repeat on page 30 folds into the page-14 evidence
+
+
+def test_each_recommendation_s_header_caption_and_theme_share_its_number(tmp_path: Path) -> None:
+    data = corpus_data()
+    data["clusters"][1]["same_theme"] = [
+        {"passage": passage(9, D1, 2, "Peer work is valued."), "type": "related", "score": 0.4, "copies": []}
+    ]
+    out = tmp_path / "r.html"
+    render_corpus_report(data, out)
+    text = out.read_text()
+    for block in re.findall(r'<article class="cluster" id="cluster-(\d+)">(.*?)</article>', text, re.S):
+        n, body = block
+        numbers = set(re.findall(r"[Rr]ecommendation (\d+)", body))
+        assert numbers == {n}, (n, numbers)
