@@ -130,6 +130,10 @@ def _same_point(
         ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim)
     row = {int(pid): n for n, pid in enumerate(ids.tolist())}
     texts_by_id = {p.id: p.text for p in store.passages(ids=set(row))}
+    if len(texts_by_id) < len(row):  # passages replaced by another process between the two reads
+        keep_rows = [n for n, pid in enumerate(ids.tolist()) if int(pid) in texts_by_id]
+        ids, corpus_vectors = ids[keep_rows], corpus_vectors[keep_rows]
+        row = {int(pid): n for n, pid in enumerate(ids.tolist())}
     point = PointSimilarity.fit([texts_by_id[int(pid)] for pid in ids.tolist()], corpus_vectors)
     keep = [k for k, p in enumerate(candidates) if p.id in row]
     if not keep:
@@ -284,7 +288,7 @@ def check_parsed(
     hits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for rows, kk in ((rows_p, k), (rows_s, SENTENCE_K)):
         if len(rows):
-            sc, ix = search(store, vectors[rows], kk, exclude=exclude)
+            sc, ix = search(store, vectors[rows], kk, exclude=exclude) if exclude else search(store, vectors[rows], kk)
             hits.update({int(row): (sc[n], ix[n]) for n, row in enumerate(rows)})
     best: dict[tuple[int, int], float] = {}
     by_sentence: list[tuple[int, int, float]] = []  # (query row, corpus passage id, cosine)
