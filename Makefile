@@ -44,6 +44,7 @@ test: setup browser
 check: lint test
 
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

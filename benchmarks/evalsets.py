@@ -238,3 +238,39 @@ def scores(clusters: Clusters, gold: np.ndarray, scored: np.ndarray | None = Non
         "ARI": float(adjusted_rand_score(g, lab)),
         "clusters": float(len(clusters)),
     }
+
+
+def recurring_end_to_end(items: list[dict], evidence_only: bool = False) -> tuple[Clusters, int]:
+    """``dedup recurring --all`` as a user runs it, at its defaults: the items ingested as a JSONL table
+    (one row a document, receiver as organisation, date as year), segmented, embedded, indexed and
+    clustered. An item whose passages land in several clusters counts in the one holding most of them.
+    ``evidence_only``: only members that say the same thing count (theme members are left alone).
+    Returns the clusters of item indices and the number of passages."""
+    from collections import Counter
+
+    from dedup.embed import SentenceTransformerEmbedder
+    from dedup.index import ensure_index
+    from dedup.ingest import TableColumns, ingest
+    from dedup.recurring import find_recurring
+    from dedup.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "items.jsonl"
+        table.write_text("\n".join(json.dumps(it) for it in items), encoding="utf-8")
+        with Store(Path(tmp) / "e2e.db") as store:
+            report = ingest(store, [table], columns=TableColumns(text="text", id="item", org="receiver", date="date"))
+            assert not report.failed, report.failed
+            emb = SentenceTransformerEmbedder()
+            ensure_index(store, emb)
+            found = find_recurring(store, emb, all_passages=True)
+            passages = store.passage_count()
+    index = {it["item"]: n for n, it in enumerate(items)}
+    votes: dict[int, Counter[int]] = defaultdict(Counter)
+    for c in found:
+        for m in c.evidence if evidence_only else c.members:
+            for q in m.passages:
+                votes[index[q.document.id]][c.id] += 1
+    by_cluster: dict[int, list[int]] = defaultdict(list)
+    for item, counter in votes.items():
+        by_cluster[counter.most_common(1)[0][0]].append(item)
+    return [sorted(v) for v in by_cluster.values() if len(v) >= 2], passages

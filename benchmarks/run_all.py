@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run_all.py [name ...]
 
-Names: planted, quality, cluster_quality, bench_ingest, bench_index, bench_links, bench_check.
+Names: planted, quality, heldout, bench_ingest, bench_index, bench_links, bench_check.
 Quality and speed need ../shared (or DEDUP_SHARED); the planted-answers benchmark needs only the repo.
 """
 
@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 ORDER = [
     ("planted", []),
     ("quality", []),
-    ("cluster_quality", []),
+    ("heldout", []),
     ("bench_ingest", []),
     ("bench_index", ["--n", "800", "--repeats", "1"]),
     ("bench_links", ["--n", "100000", "--methods", "engine,baseline"]),

@@ -821,8 +821,9 @@ ThresholdOpt = Annotated[
     float | None,
     typer.Option(
         "--threshold",
-        help="How alike members must be, in standard deviations above the corpus's average pair "
-        "(default 1.75; lower gives bigger, looser clusters).",
+        help="How alike members must be on average: a pair weight on a fixed scale, about 0 for "
+        "unrelated passages and 1 for the same words (default 0.16, one setting for every corpus; "
+        "lower gives bigger, looser clusters).",
     ),
 ]
 
@@ -848,7 +849,7 @@ def _run_recurring(
     from dedup.recurring import find_recurring
 
     if threshold is not None and not math.isfinite(threshold):
-        raise fail("--threshold must be a finite number, e.g. 1.75")
+        raise fail("--threshold must be a finite number, e.g. 0.16")
     if label is not None and label not in ("recurring", "duplicated-effort"):
         raise fail(f"--label takes recurring or duplicated-effort, not {label!r}")
     if min_documents < 2:

@@ -14,15 +14,15 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from dedup.match import candidate_pairs, opposed
-from dedup.models import Verdict
 from dedup.textnorm import LETTERS, fold
 
-#: Default merge threshold on the average pairwise weight (see benchmarks/cluster_quality.py).
+#: Default merge threshold of :func:`cluster` on the average pairwise weight (an array-level default;
+#: passages are clustered with :data:`DEFAULT_TEXT_THRESHOLD`).
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -222,11 +222,6 @@ DEFAULT_K = 30
 #: train, the planted sample corpus): 0.16. Held out, each training fold picked 0.14-0.16, ArgKP train
 #: 0.06 (a flat optimum: ArgKP dev F1 0.32-0.34 from 0.06 to 0.16).
 DEFAULT_TEXT_THRESHOLD = 0.16
-#: The weight at which one pair of passages, alone, counts as making the same point (used by the draft
-#: check and to type cluster members, where no cluster average backs the pair up). Pair F1 on the
-#: candidate pairs of each set, averaged over the sets, is best at 0.3 (PFD dev 0.21, ArgKP train 0.41,
-#: planted 0.83; at 0.25: 0.28, 0.40, 0.76; at 0.35: 0.15, 0.41, 0.85).
-SAME_POINT_WEIGHT = 0.3
 #: Candidates are the ``WIDEN * k`` nearest by cosine; each passage keeps its ``k`` best by weight.
 WIDEN = 3
 #: Weight of a vetoed (opposed) pair: far below any merge threshold, so it pulls an average down.
@@ -310,8 +305,7 @@ class PointSimilarity:
     corpus shares is not evidence), and the cosine of content-word TF-IDF with the corpus's
     boilerplate words dropped. Both are on a fixed scale (about 0 for unrelated passages, 1 for the
     same words), so one threshold serves every corpus; only the background (mean vector, word
-    frequencies) comes from the corpus. Fit it on a store's passages and it scores draft passages
-    against them the same way (:mod:`dedup.draft`).
+    frequencies) comes from the corpus.
     """
 
     mean: np.ndarray
@@ -363,27 +357,6 @@ def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -
     keep = np.zeros(len(ei), dtype=bool)
     keep[edge[rank < k]] = True
     return keep
-
-
-def same_point(
-    point: PointSimilarity,
-    texts_a: Sequence[str],
-    vectors_a: np.ndarray,
-    texts_b: Sequence[str],
-    vectors_b: np.ndarray,
-    judged: Sequence[Verdict],
-) -> list[Verdict]:
-    """The engine's verdicts on aligned pairs, with the pairs it calls only ``related`` (or no match)
-    that make the same point against the corpus's background (:class:`PointSimilarity` weight at
-    least :data:`SAME_POINT_WEIGHT`, not opposed) typed ``paraphrase``: "give carers a real say in
-    care" and "treat unpaid carers as partners in care" share a point, not a wording."""
-    if not len(judged):
-        return []
-    w = point.weights(texts_a, vectors_a, texts_b, vectors_b, veto=None)
-    return [
-        replace(v, type="paraphrase") if v.type in (None, "related") and not v.opposed and x >= SAME_POINT_WEIGHT else v
-        for v, x in zip(judged, w.tolist(), strict=True)
-    ]
 
 
 def similarity_graph(

@@ -29,7 +29,7 @@ from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
-from dedup.models import Document, LinkType, Passage, PassageDraft, Verdict
+from dedup.models import Document, LinkType, Passage, PassageDraft
 from dedup.store import Store, file_hash, text_hash
 
 #: Corpus passages looked up per draft passage before verification.
@@ -111,45 +111,6 @@ class DraftCheck:
 
     def most_repeated(self, n: int = 5) -> list[DraftPassage]:
         return sorted(self.repeated, key=lambda p: (-p.times, -p.repeats[0].score))[:n]
-
-
-def _same_point(
-    store: Store,
-    embedder: Embedder,
-    texts: list[str],
-    vectors: np.ndarray,
-    candidates: list[Passage],
-    judged: list[Verdict],
-) -> list[Verdict]:
-    """Draft/corpus pairs that make the same point in other words typed ``paraphrase``, judged as
-    ``recurring`` judges its clusters: against the background of the store's recommendations."""
-    from dedup.cluster import PointSimilarity, same_point
-
-    ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim, kind="recommendation")
-    if len(ids) < 2:
-        ids, corpus_vectors = store.passage_vectors(embedder.name, embedder.dim)
-    row = {int(pid): n for n, pid in enumerate(ids.tolist())}
-    texts_by_id = {p.id: p.text for p in store.passages(ids=set(row))}
-    if len(texts_by_id) < len(row):  # passages replaced by another process between the two reads
-        keep_rows = [n for n, pid in enumerate(ids.tolist()) if int(pid) in texts_by_id]
-        ids, corpus_vectors = ids[keep_rows], corpus_vectors[keep_rows]
-        row = {int(pid): n for n, pid in enumerate(ids.tolist())}
-    point = PointSimilarity.fit([texts_by_id[int(pid)] for pid in ids.tolist()], corpus_vectors)
-    keep = [k for k, p in enumerate(candidates) if p.id in row]
-    if not keep:
-        return judged
-    upgraded = same_point(
-        point,
-        [texts[k] for k in keep],
-        vectors[keep],
-        [candidates[k].text for k in keep],
-        corpus_vectors[[row[candidates[k].id] for k in keep]],
-        [judged[k] for k in keep],
-    )
-    out = list(judged)
-    for k, v in zip(keep, upgraded, strict=True):
-        out[k] = v
-    return out
 
 
 def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage | None) -> Quote | None:
@@ -315,15 +276,6 @@ def check_parsed(
         vec = stored.get(text_hash(corpus[pid].text))
         cosines.append(float(np.dot(vectors[first_query[r]], vec)) if vec is not None else cos)
     judged = verdicts([(drafts[r].text, corpus[pid].text) for r, pid, _ in pairs], cosines)
-    if pairs:
-        judged = _same_point(
-            store,
-            embedder,
-            [drafts[r].text for r, _, _ in pairs],
-            vectors[[first_query[r] for r, _, _ in pairs]],
-            [corpus[pid] for _, pid, _ in pairs],
-            judged,
-        )
     found: dict[int, dict[tuple[int, ...], Match]] = {}
     for (r, pid, _), v in zip(pairs, judged, strict=True):
         text = drafts[r].text

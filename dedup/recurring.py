@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,9 +18,6 @@ from dedup.embed import Embedder
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import Document, Passage
 from dedup.store import Store
-
-if TYPE_CHECKING:
-    from dedup.cluster import PointSimilarity
 
 #: A cluster's representative is, where it can be, a recommendation of at most this many words.
 REPRESENTATIVE_MAX_WORDS = 60
@@ -224,14 +220,11 @@ def describe(
     family: dict[str, str] | None = None,
     body_of: dict[str, str] | None = None,
     concise: Sequence[bool] | None = None,
-    point: PointSimilarity | None = None,
 ) -> Cluster:
     """A cluster from its members: every pair judged by the engine; the same statement within one
     document or its versions folded into one member; the representative is the member that says
     the same thing as the most other documents (the medoid ``rep`` wins ties); the other members are
-    typed by their link to it, and only those saying the same thing date, count and label the cluster.
-    With ``point`` (the corpus's :class:`~dedup.cluster.PointSimilarity`), pairs making the same point
-    in other words count as paraphrases (see :func:`dedup.cluster.same_point`)."""
+    typed by their link to it, and only those saying the same thing date, count and label the cluster."""
     from dedup.match import verdicts
 
     family = family or {}
@@ -242,13 +235,6 @@ def describe(
     cos = vectors[idx] @ vectors[idx].T
     pairs = [(a, b) for a in range(n) for b in range(a + 1, n) if cos[a, b] >= MIN_CANDIDATE_COSINE]
     judged = verdicts([(passages[idx[a]].text, passages[idx[b]].text) for a, b in pairs], [cos[a, b] for a, b in pairs])
-    if point is not None and pairs:
-        from dedup.cluster import same_point
-
-        ia, ib = [idx[a] for a, _ in pairs], [idx[b] for _, b in pairs]
-        judged = same_point(
-            point, [passages[i].text for i in ia], vectors[ia], [passages[i].text for i in ib], vectors[ib], judged
-        )
     link: dict[tuple[int, int], tuple[str, float]] = {}
     for (a, b), v in zip(pairs, judged, strict=True):
         if v.type is not None:
@@ -368,7 +354,7 @@ def find_recurring(
     that organisation, or one of its units, says the same thing. ``themes=False`` drops clusters whose
     members say the same thing in fewer than ``min_documents`` documents (they only share a theme).
     ``roll_up`` counts an organisation's units as the organisation itself (see ``Store.body_of``)."""
-    from dedup.cluster import PointSimilarity, representatives
+    from dedup.cluster import representatives
     from dedup.segment import is_statement
 
     ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=None if all_passages else "recommendation")
@@ -393,13 +379,12 @@ def find_recurring(
     family = store.document_families()
     orgs = {p.document.organisation for p in passages if p.document.organisation}
     body_of = {o: (store.body_of(o) or o) if roll_up else o for o in orgs}
-    point = PointSimilarity.fit([p.text for p in passages], vectors)
     position = {p.id: n for n, p in enumerate(passages)}
 
     def split(rep: int, mem: list[int]) -> list[tuple[int, list[int]]]:
         """The parts of a cluster, each with its representative: members on the theme of the first
         part that say the same thing as each other (in the engine's strict sense) in two or more
-        documents are a recommendation of their own, split off (and split again, in turn)."""
+        documents are a recommendation of their own, split off, until no such group is left."""
         c = describe(0, passages, rep, mem, vectors, family=family, body_of=body_of, concise=concise)
         rest = [position[q.id] for m in c.theme for q in m.passages]
         if len({passages[i].document.id for i in rest}) < 2:
@@ -411,11 +396,11 @@ def find_recurring(
         taken = {position[q.id] for m in sub.evidence for q in m.passages}
         kept = [i for i in mem if i not in taken]
         head = rep if rep in kept else representatives([kept], vectors, prefer=concise)[0]
-        return [(head, kept), *split(sub_rep, rest)]
+        # the rest of the theme stays with the first part (a passage is listed in one cluster only)
+        return [*split(head, kept), (sub_rep, sorted(taken))]
 
-    # split on strict evidence, then type each part's members, same-point paraphrases included
     described = [
-        describe(0, passages, r, m, vectors, family=family, body_of=body_of, concise=concise, point=point)
+        describe(0, passages, r, m, vectors, family=family, body_of=body_of, concise=concise)
         for rep, mem in zip(reps, clusters, strict=True)
         for r, m in split(rep, list(mem))
     ]

@@ -171,3 +171,13 @@ def test_addressees_sharing_an_organisation_are_one_body() -> None:
 
     groups = bodies(["Trust A; NHS England", "NHS England", "Trust B", None, "Trust A"])
     assert sorted(sorted(g) for g in groups) == [["NHS England", "Trust A"], ["Trust B"]]
+
+
+def test_a_passage_is_listed_in_one_cluster_only(clusters: list) -> None:
+    """Splitting a cluster whose theme holds a second recommendation leaves every passage in one place."""
+    seen: dict[int, int] = {}
+    for c in clusters:
+        for m in c.members:
+            for q in m.passages:
+                assert q.id not in seen, (q.text, seen.get(q.id), c.id)
+                seen[q.id] = c.id
