@@ -4,7 +4,8 @@
 
 The corpus is the West Sussex PDFs less the one used as the draft (18 pages); the store is built and
 indexed first (not timed). Timed: parsing the draft, embedding its passages, FAISS lookup and
-verification by the engine. Beside it, in the same run, the bare approach: the same passages embedded
+verification by the engine (with the quotation alignment of issue 9, and without it). Beside it, in
+the same run, the bare approach: the same passages embedded
 and `sentence_transformers.util.semantic_search` over every corpus vector, no verification.
 """
 
@@ -57,6 +58,8 @@ def main() -> None:
             t1 = time.perf_counter()
             result = check_parsed(store, embedder, parsed, DRAFT)
             t2 = time.perf_counter()
+            plain = check_parsed(store, embedder, parsed, DRAFT, quotes=False)
+            t3 = time.perf_counter()
 
             texts = [p.text for p in parsed.passages]
             b0 = time.perf_counter()
@@ -75,6 +78,11 @@ def main() -> None:
         f"{len(result.recommendations)} recommendations said before |"
     )
     print(f"| dedup check, total | {t2 - t0:.2f} | |")
+    print(
+        f"| dedup check, embed + FAISS + verify, whole passages only (before issue 9) | {t3 - t2:.2f} | "
+        f"{len(plain.repeated)} of {len(plain.recommendations)} said before; quotation alignment costs "
+        f"{(t2 - t1) / (t3 - t2):.2f}x |"
+    )
     print(f"| baseline: encode + util.semantic_search (no parsing, no verification) | {b1 - b0:.2f} | |")
 
 

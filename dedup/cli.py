@@ -828,6 +828,13 @@ def scan(
 def check(
     draft: Annotated[Path, typer.Argument(help="The draft: PDF, DOCX, HTML, TXT or MD.")],
     add: Annotated[bool, typer.Option("--add", help="Also add the draft to the corpus afterwards.")] = False,
+    include_self: Annotated[
+        bool,
+        typer.Option(
+            "--include-self",
+            help="When the draft is already in the store, keep it and its versions among the matches.",
+        ),
+    ] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
@@ -841,7 +848,8 @@ def check(
 ) -> None:
     """Which of a draft's recommendations were made before, where and how often; which are new.
 
-    The draft is not added to the corpus unless --add is given.
+    The draft is not added to the corpus unless --add is given. A draft already in the store is said
+    so, and it and its versions are left out of the matches unless --include-self is given.
     """
     check_output(fmt, out, [draft], html=html)
     from dedup.output import resolve_format
@@ -854,7 +862,17 @@ def check(
 
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
-        result = corpus.check(draft, limits=limits)
+        result = corpus.check(draft, limits=limits, include_self=include_self)
+        if result.in_store is not None:
+            others = [d.id for d in result.excluded if d.id != result.in_store.id]
+            left = f"it and its versions {', '.join(others)} are" if others else "it is"
+            if include_self:
+                note(f"{draft.name} is already in the store as {result.in_store.id}; it is kept among the matches")
+            else:
+                note(
+                    f"{draft.name} is already in the store as {result.in_store.id}; {left} left out "
+                    "of the matches (--include-self keeps them)"
+                )
         data = draft_check_json(result)
         recs = result.recommendations
         summary = Table(
@@ -897,7 +915,7 @@ def check(
                     m.passage.page,
                     m.score,
                     m.type,
-                    m.passage.text,
+                    m.quote.corpus_text if m.quote is not None else m.passage.text,
                 ]
                 for n, p in enumerate(result.passages, start=1)
                 for m in p.matches

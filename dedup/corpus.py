@@ -435,13 +435,16 @@ class Corpus:
             clusters = [c for c in clusters if label in c.labels]
         return clusters
 
-    def check(self, draft: PathLike, *, add: bool = False, limits: Limits = DEFAULT_LIMITS) -> DraftCheck:
+    def check(
+        self, draft: PathLike, *, add: bool = False, include_self: bool = False, limits: Limits = DEFAULT_LIMITS
+    ) -> DraftCheck:
         """Which of a draft's passages were said before, where and how often. The draft is not
-        stored unless ``add``."""
+        stored unless ``add``; a draft already in the store, and its versions, are left out of the
+        matches unless ``include_self`` (``in_store`` and ``excluded`` of the result say so)."""
         from dedup.draft import check_draft
 
         self._space()  # indexed first
-        result = check_draft(self.store, self.embedder, Path(draft), limits=limits)
+        result = check_draft(self.store, self.embedder, Path(draft), limits=limits, include_self=include_self)
         if add:
             self.add([draft], limits=limits)
             self.index()

@@ -23,6 +23,7 @@ DOCX, HTML and plain text/Markdown are mapped onto the same four block kinds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import statistics
@@ -1520,8 +1521,48 @@ def _reading_order(items: list[_Box], size: float, depth: int = 0) -> list[list[
 _DOT_LEADER_RE = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
 
 
+def _side_heading_words(rows: list[list[_Word]]) -> list[list[_Word]]:
+    """Move the words of a side heading that wrapped beside body text back to its heading.
+
+    A two-line side heading ("What we" / "mean") whose second line sits level with a body line would
+    be read into that line ("We will work with our mean communities"). A word clearly larger than the
+    rest of its row, set apart from it by a gap, and just under a row of its own size that it overlaps
+    horizontally, is read at the end of that row."""
+    out: list[list[_Word]] = []
+    for row in rows:
+        body = statistics.median(w.size for w in row)
+        moved = []
+        for w in row:
+            if w.size < 1.2 * body or all(x.size >= 1.2 * body for x in row):
+                continue
+            near_body = min(
+                (abs(x.x0 - w.x1) if x.x0 >= w.x1 else abs(w.x0 - x.x1)) for x in row if x.size < 1.2 * body
+            )
+            if near_body < 0.8 * w.size:
+                continue
+            for back in range(1, min(3, len(out)) + 1):
+                above = out[-back]
+                if (
+                    all(abs(x.size - w.size) < 0.5 for x in above)
+                    and 0 <= w.top - max(x.bottom for x in above) < 0.8 * w.size
+                    and min(x.x0 for x in above) - 2 <= w.x0 <= max(x.x1 for x in above) + 2
+                ):
+                    # read as the heading's last word (the line it wrapped onto), not into the body line
+                    x0 = max(x.x1 for x in above) + 0.3 * w.size
+                    top = min(x.top for x in above)
+                    above.append(
+                        dataclasses.replace(w, x0=x0, x1=x0 + w.x1 - w.x0, top=top, bottom=top + w.bottom - w.top)
+                    )
+                    moved.append(w)
+                    break
+        rest = [w for w in row if not any(w is m for m in moved)]
+        if rest:
+            out.append(rest)
+    return out
+
+
 def _lines_of(words: list[_Word]) -> list[_Line]:
-    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _group_rows(words)]
+    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _side_heading_words(_group_rows(words))]
     # table-of-contents entries ("Foreword ........ 3") duplicate the headings: drop them
     return [ln for ln in lines if not _DOT_LEADER_RE.search(ln.text)]
 
@@ -1534,6 +1575,8 @@ def _marker_of(line: _Line) -> str | None:
         return t
     if len(t) > 1 and t[0] in "•●▪■◦➢➤\uf0b7\uf0a7" and len(line.words) >= 1:
         return t[0]
+    if t == "o" and len(line.words) > 1 and line.words[1].text[:1].isupper():
+        return t  # a second-level bullet set as the letter o ("o Teenagers and ...")
     return None
 
 
@@ -1671,6 +1714,8 @@ def _block_text(para: _Para, vocab: set[str]) -> str:
         first = lines[0]
         if marker and first.startswith(marker):
             rest = first[len(marker) :].strip()
+            # a stray icon glyph read as a capital letter before the item's first word ("1. R Ensure ...")
+            rest = re.sub(r"^[A-HJ-Z] (?=[A-Z][a-z])", "", rest)
             # keep numbering ("1.", "(a)") which carries meaning; drop bullet glyphs
             first = f"{marker} {rest}" if _NUM_MARKER_RE.match(marker) else rest
         lines[0] = first
@@ -1737,11 +1782,12 @@ def _pdf_blocks(pages: list[_PageData]) -> list[Block]:
                     continue
                 kind: BlockKind = "heading" if _is_heading(para, body_size, body_bold) else para.kind
                 blocks.append(Block(kind, text, page.number))
-    return _merge_broken(blocks)
+    return _merge_broken(blocks, vocab)
 
 
-def _merge_broken(blocks: list[Block]) -> list[Block]:
-    """Rejoin a paragraph cut in two by a region boundary (text wrapping around a figure)."""
+def _merge_broken(blocks: list[Block], vocab: set[str] | frozenset[str] = frozenset()) -> list[Block]:
+    """Rejoin a paragraph cut in two by a region boundary (a column break, text wrapping around a
+    figure); a word hyphenated over the break is joined as over a line break."""
     out: list[Block] = []
     for b in blocks:
         if b.kind == "paragraph" and b.text[:1].islower():
@@ -1755,8 +1801,10 @@ def _merge_broken(blocks: list[Block]) -> list[Block]:
                     break
                 if _CAPTION_RE.match(prev.text):
                     continue
-                if prev.kind in ("paragraph", "item") and prev.text[-1:].isalpha():
-                    out[-back] = Block(prev.kind, f"{prev.text} {b.text}", prev.page)
+                if prev.kind in ("paragraph", "item") and (
+                    prev.text[-1:].isalpha() or prev.text[-1:] in "," + _HYPHENS
+                ):
+                    out[-back] = Block(prev.kind, _join_lines([prev.text, b.text], vocab), prev.page)
                     merged = True
                 break
             if merged:

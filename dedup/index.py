@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,8 +229,13 @@ def _sync_faiss(store: Store, model: str, dim: int) -> tuple[int, int, int]:
     return int(new_mask.sum()), len(stale), int(index.ntotal)
 
 
-def search(store: Store, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` passages of the store for each query vector: (scores, passage ids; -1 where none)."""
+def search(
+    store: Store, vectors: np.ndarray, k: int, *, exclude: Collection[int] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` passages of the store for each query vector: (scores, passage ids; -1 where none).
+
+    Passages whose ids are in ``exclude`` are never returned (the search skips them, so ``k`` others
+    still come back)."""
     dim = int(store.get_meta("dim") or vectors.shape[1])
     model = store.get_meta("model")
     loaded = load_index(store, dim, model)
@@ -239,7 +245,15 @@ def search(store: Store, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     index = loaded.index
     if index.ntotal == 0 or len(vectors) == 0:
         return np.zeros((len(vectors), 0), np.float32), np.zeros((len(vectors), 0), np.int64)
-    scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, index.ntotal))
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    if exclude:
+        import faiss
+
+        batch = faiss.IDSelectorBatch(np.fromiter(exclude, dtype=np.int64))
+        params = faiss.SearchParameters(sel=faiss.IDSelectorNot(batch))  # type: ignore[call-arg]
+        scores, ids = index.search(x, min(k, index.ntotal), params=params)
+        return scores, ids
+    scores, ids = index.search(x, min(k, index.ntotal))
     return scores, ids
 
 

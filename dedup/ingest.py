@@ -23,7 +23,7 @@ from typing import Literal
 
 from dedup.errors import DedupError, InputError, UnsupportedFormat
 from dedup.limits import DEFAULT_LIMITS, MB, Limits, too_big
-from dedup.models import PassageDraft
+from dedup.models import SEGMENTER_VERSION, PassageDraft
 from dedup.store import NewDocument, Store, file_hash, text_hash
 
 DOCUMENT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown"}
@@ -364,7 +364,7 @@ def ingest(
             continue
         source = str(f.resolve())
         old = store.find_by_source(source)
-        if old is not None and old["content_hash"] == digest:
+        if old is not None and old["content_hash"] == digest and old["segmenter"] >= SEGMENTER_VERSION:
             meta = _resolve(store, given, mrow, {}, f.name)
             changed = _merge_known(old, meta)
             if changed != Metadata(old["title"], old["organisation"], old["year"]):
@@ -387,11 +387,12 @@ def ingest(
         doc_id = old["id"] if old is not None else store.unique_id(f.stem, source)
         fmt = "html" if f.suffix.lower() == ".htm" else f.suffix.lower().lstrip(".")
         _write(store, doc_id, source, digest, meta, fmt, _valid_text(parsed))
+        recut = old is not None and old["content_hash"] == digest
         done(
             FileResult(
                 str(f),
                 "replaced" if old is not None else "added",
-                "",
+                "cut again by the current passage rules" if recut else "",
                 (doc_id,),
                 len(parsed.passages),
                 parsed.page_count,
@@ -523,7 +524,7 @@ def _ingest_table(
         )
         digest = text_hash(json.dumps([text, meta.title, meta.organisation, meta.year]))
         old = store.find_by_source(source)
-        if old is not None and old["content_hash"] == digest:
+        if old is not None and old["content_hash"] == digest and old["segmenter"] >= SEGMENTER_VERSION:
             unchanged += 1
             ids.append(old["id"])
             continue

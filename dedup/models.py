@@ -10,6 +10,11 @@ PassageKind = Literal["recommendation", "other"]
 LinkType = Literal["verbatim", "near-verbatim", "paraphrase", "related"]
 LINK_TYPES: tuple[LinkType, ...] = ("verbatim", "near-verbatim", "paraphrase", "related")
 
+#: The version of the passage rules (dedup.segment). A document cut by older rules is cut again on the
+#: next ingest even when its file has not changed (2: paragraphs over page breaks, lists kept with
+#: their lead-ins, numbered labels).
+SEGMENTER_VERSION = 2
+
 
 @dataclass(frozen=True)
 class Block:
@@ -34,7 +39,8 @@ class PassageDraft:
     """A passage cut from a document before it has a store id.
 
     ``start``/``end`` are character offsets into the text of page ``page`` as built by
-    :func:`dedup.segment.page_texts` (blocks of a page joined by blank lines).
+    :func:`dedup.segment.page_texts` (blocks of a page joined by blank lines). A passage that runs
+    over a page break has ``page_end`` (its last page), and ``end`` is an offset into that page's text.
     """
 
     page: int
@@ -43,6 +49,8 @@ class PassageDraft:
     text: str
     kind: PassageKind
     heading: str = ""
+    page_end: int | None = None
+    label: str = ""  # "Recommendation 4": the numbered label the passage carries or sits under
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class Passage:
     text: str
     kind: PassageKind
     heading: str = ""
+    page_end: int | None = None  # the last page when the passage runs over a page break
+    label: str = ""  # "Recommendation 4": the numbered label the passage carries or sits under
 
 
 @dataclass(frozen=True)

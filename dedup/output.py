@@ -47,8 +47,10 @@ def passage_json(p: Passage) -> dict[str, Any]:
         "id": p.id,
         "text": p.text,
         "page": p.page,
+        "page_end": p.page_end or p.page,
         "kind": p.kind,
         "heading": p.heading,
+        "label": p.label,
         "document": document_json(p.document),
     }
 
@@ -220,6 +222,20 @@ def cluster_json(c: Any) -> dict[str, Any]:
     }
 
 
+def _quote_json(quote: Any, draft_text: str) -> dict[str, Any] | None:
+    if quote is None:
+        return None
+    return {
+        "how": quote.how,
+        "score": round(quote.score, 4),
+        "draft_start": quote.draft_start,
+        "draft_end": quote.draft_end,
+        "draft_text": draft_text[quote.draft_start : quote.draft_end],
+        "corpus_text": quote.corpus_text,
+        "passages": [p.id for p in quote.passages],
+    }
+
+
 def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
     """A draft check (dedup.draft.DraftCheck)."""
     return {
@@ -227,6 +243,8 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
             "source": check.source,
             "title": check.title,
             "pages": {str(n): t for n, t in sorted(check.pages.items())},
+            "in_store": document_json(check.in_store) if check.in_store is not None else None,
+            "excluded": [document_json(d) for d in check.excluded],
         },
         "summary": {
             "recommendations": len(check.recommendations),
@@ -254,13 +272,23 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
             {
                 "text": p.draft.text,
                 "page": p.draft.page,
+                "page_end": p.draft.page_end or p.draft.page,
                 "start": p.draft.start,
                 "end": p.draft.end,
                 "kind": p.draft.kind,
+                "heading": p.draft.heading,
+                "label": p.draft.label,
                 "status": p.status,
                 "times": p.times,
                 "matches": [
-                    {"passage": passage_json(m.passage), "score": round(m.score, 4), "type": m.type} for m in p.matches
+                    {
+                        "passage": passage_json(m.passage),
+                        "score": round(m.score, 4),
+                        "type": m.type,
+                        "quote": _quote_json(m.quote, p.draft.text),
+                        "answers": m.answers,
+                    }
+                    for m in p.matches
                 ],
             }
             for p in check.passages

@@ -522,6 +522,11 @@ class _Row:
 def _match_view(m: Mapping[str, Any]) -> dict[str, Any]:
     view = _member_view(m)
     view["type"] = str(m.get("type") or "")
+    quote = m.get("quote")
+    if isinstance(quote, Mapping) and quote.get("corpus_text"):
+        view["text"] = str(quote["corpus_text"]).strip()  # the aligned words: what the draft quotes
+    if m.get("answers"):
+        view["type"] = "answers it"  # the draft passage follows its quotation of this passage
     return view
 
 
@@ -606,6 +611,10 @@ def _pages_view(
     for p in marked:
         mark = _mark_of(p, numbers[id(p)])
         key = str(p.get("page"))
+        last = _int_or_none(p.get("page_end"))
+        if last is not None and str(last) != key and key in pages:
+            # over a page break: marked on its first page, from its start to that page's end
+            mark.end = len(str(pages[key] or "").rstrip())
         if key in pages:
             by_page.setdefault(key, []).append(mark)
         else:

@@ -503,6 +503,9 @@ class _Draft:
     kind: PassageKind
     heading: str
     words: int
+    page_end: int = 0  # the last page, when the passage runs over a page break (``end`` indexes its text)
+    text: str | None = None  # the passage's text when it is not one slice of a page (see ``segment``)
+    label: str = ""  # "Recommendation 4": the numbered label the passage sits under
 
 
 def _pack(spans: list[tuple[int, int]], counts: list[int], max_words: int) -> list[tuple[int, int, int]]:
@@ -581,11 +584,259 @@ def _ends_sentence(text: str) -> bool:
     return bool(re.search(r"[.!?:;][\"”’')\]]*\s*$", text))
 
 
+# A paragraph that ends mid-sentence continues on the next page when the next page opens with a
+# lower-case word, or when it stopped on a comma, a hyphen or a word that cannot end a sentence.
+_OPEN_END = re.compile(
+    r"(?:[,\-\u00ad\u2010\u2011]|\b(?:the|a|an|and|or|of|to|in|on|for|with|by|from|as|at|that|which|who|"
+    r"whose|their|our|its|is|are|was|were|be|will|should|must|can|not|this|these|those|into|across|between)"
+    r")$",
+    re.I,
+)
+
+
+# "Northmere County Council | 2015", "Department of Wellbeing | Every Life Matters": a header line,
+# a few words either side of a bar, with no sentence end.
+_RUNNING = re.compile(r"^[^|.!?:;]{2,80}\s\|\s[^|.!?:;]{2,80}$")
+
+
+def _page_edges(blocks: list[Block]) -> set[int]:
+    """Indices of the first and the last block with text on each page."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        if b.text.strip():
+            first.setdefault(b.page, i)
+            last[b.page] = i
+    return set(first.values()) | set(last.values())
+
+
+def _label(text: str, following: str) -> bool:
+    """Is ``text`` a label (a masthead "Northmere County Council | 2015", a caption) rather than the
+    start of the paragraph ``following``: a few words, no sentence end, the next starting a sentence?"""
+    return _words(text) <= MIN_RUN_WORDS and not _ends_sentence(text) and following.lstrip()[:1].isupper()
+
+
+def _continues(first: Block, second: Block) -> bool:
+    """Does ``second`` carry on the paragraph ``first`` left unfinished: on the next page (a lower-case
+    start, or ``first`` stopped on a comma, a hyphen or a word like "and"), or on the same page (a
+    lower-case start)?"""
+    if first.kind not in ("paragraph", "item") or second.kind != "paragraph":
+        return False
+    head, tail = first.text.rstrip(), second.text.lstrip()
+    if not head or not tail or _ends_sentence(head) or _LIST_MARK_ONLY.match(tail.split(" ", 1)[0]):
+        return False
+    if second.page == first.page:  # a paragraph the extractor cut in two on one page
+        return tail[0].islower()
+    return second.page == first.page + 1 and (tail[0].islower() or bool(_OPEN_END.search(head)))
+
+
+def _joiner(head: str, tail: str, vocab: frozenset[str]) -> tuple[int, str]:
+    """How two pieces of one paragraph join over a page break: (characters of ``head`` kept, separator).
+
+    A word hyphenated over the break is joined ("commis-" + "sioning"), unless the hyphen is a real
+    one ("non-" + "governmental", or a hyphenated form the document uses elsewhere)."""
+    head = head.rstrip()
+    if len(head) >= 2 and head[-1] in "-\u00ad\u2010\u2011" and head[-2].isalpha() and tail[:1].isalpha():
+        from dedup.extract import _keep_hyphen
+
+        word = head[:-1].rsplit(" ", 1)[-1]
+        if not tail[:1].islower() or _keep_hyphen(word, tail.split(" ", 1)[0], vocab):
+            return len(head), ""
+        return len(head) - 1, ""
+    return len(head), " "
+
+
+@dataclass
+class _Text:
+    """The text of a paragraph as segmented: one block, or several joined over page breaks."""
+
+    text: str
+    pieces: list[tuple[int, int, int]]  # (position in ``text``, page, offset in that page's text)
+
+    def locate(self, pos: int) -> tuple[int, int]:
+        """(page, offset in that page's text) of the character at ``pos``."""
+        for at, page, offset in reversed(self.pieces):
+            if pos >= at:
+                return page, offset + pos - at
+        raise AssertionError("position before the text")  # pragma: no cover
+
+    def draft(self, start: int, end: int, kind: PassageKind, heading: str, words: int) -> _Draft:
+        page, first = self.locate(start)
+        page_end, last = self.locate(end - 1)
+        if page_end == page:
+            return _Draft(page, first, last + 1, kind, heading, words)
+        return _Draft(page, first, last + 1, kind, heading, words, page_end, self.text[start:end])
+
+
+def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text]]:
+    """Blocks with each paragraph that runs over a page break joined to its continuation."""
+    vocab = frozenset(w.strip(".,;:!?()[]{}\"'“”‘’").lower() for b in blocks for w in b.text.split())
+    out: list[tuple[Block, _Text]] = []
+    edges = _page_edges(blocks)
+    for i, (block, offset) in enumerate(zip(blocks, offsets, strict=True)):
+        if not block.text.strip():
+            continue
+        if block.kind == "paragraph" and _RUNNING.match(block.text) and (i in edges or _words(block.text) <= 12):
+            continue  # a header, footer or masthead line that extraction could not tell from repetition
+        if (
+            out
+            and out[-1][0].kind == "heading"
+            and block.kind == "paragraph"
+            and block.page == out[-1][0].page
+            and block.text[:1].islower()
+            and _words(out[-1][0].text) >= MIN_RUN_WORDS
+            and not _ends_sentence(out[-1][0].text)
+        ):
+            # A paragraph whose first line was taken for a heading (a bold opening): one paragraph.
+            prev, joined = out[-1]
+            joined = _Text(joined.text + " " + block.text, [*joined.pieces, (len(joined.text) + 1, block.page, offset)])
+            out[-1] = (Block("paragraph", joined.text, block.page), joined)
+            continue
+        # The paragraph this block carries on: the block before it, or, over a page break, the last
+        # one before the previous page's footnotes.
+        back = 1
+        while (
+            back < min(len(out), 4)
+            and block.page == out[-back][0].page + 1
+            and block.text[:1].islower()
+            and _FOOTNOTE.search(out[-back][0].text)
+            and out[-back - 1][0].page == out[-back][0].page
+        ):
+            back += 1
+        if out and _continues(out[-back][0], block):
+            prev, joined = out[-back]
+            keep, sep = _joiner(joined.text, block.text, vocab)
+            start = keep + len(sep)
+            joined = _Text(joined.text[:keep] + sep + block.text, [*joined.pieces, (start, block.page, offset)])
+            notes = out[len(out) - back + 1 :]
+            out[len(out) - back :] = [(Block(prev.kind, joined.text, block.page), joined), *notes]
+            continue
+        out.append((block, _Text(block.text, [(0, block.page, offset)])))
+    return out
+
+
+# A footnote or reference at the foot of a page: "12 Journal of ...", "* includes ...", a citation.
+_FOOTNOTE = re.compile(
+    r"^\s*(?:\d{1,3}|[*†‡¹²³⁴⁵⁶⁷⁸⁹])\s*[A-Z\w]|\bet\s+al\b|https?://|www\.|\bdoi\b|\baccessed\b|\b(?:19|20)\d\d\s*;\s*\d",
+    re.I,
+)
+
+
+# "Recommendation 4", "Action 2.1", "Priority 3: Crisis care" as a heading: a label, not a new section.
+_NUMBERED_HEADING = re.compile(
+    r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?\b(?:\s*[:.\-–—].{0,80})?$",
+    re.I,
+)
+_LABEL_PREFIX = re.compile(
+    r"^\W*((?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?)\b", re.I
+)
+
+
+def _label_of(text: str) -> str:
+    """ "Recommendation 4" when the text starts with such a numbered label, else ""."""
+    m = _LABEL_PREFIX.match(text)
+    return m.group(1) if m else ""
+
+
+def _announces_actions(lead: str, heading: str) -> bool:
+    """ "We will:", "Our priorities are:", "High level areas for focus:" announce a list of actions."""
+    body = lead.rstrip().rstrip(":")
+    return _explain(body + ".", heading).kind == RECOMMENDATION or bool(
+        _ACTION_HEADING.search(body[-80:]) and not _NOT_ACTION_HEADING.search(body[-80:])
+    )
+
+
+def _fragment(text: str) -> bool:
+    """A list item that is no sentence of its own: it starts in lower case."""
+    return bool(re.match(r"^\W*[a-z]", _LEAD.sub("", text, count=1)))
+
+
+def _list_after(logical: list[tuple[Block, _Text]], n: int) -> list[int]:
+    """Indices of the list items right after block ``n``."""
+    out = []
+    for i in range(n + 1, len(logical)):
+        if logical[i][0].kind != "item":
+            break
+        out.append(i)
+    return out
+
+
+def _leads_in(text: str, first_item: str) -> bool:
+    """Does the paragraph ``text`` introduce the list that follows: it ends with a colon, or stops
+    mid-sentence before items that carry on its sentence in lower case ("... services such as")?"""
+    tail = text.rstrip()
+    return tail.endswith(":") or (not _ends_sentence(tail) and first_item.lstrip()[:1].islower())
+
+
+def _paragraph_pieces(
+    joined: _Text, text: str, units: list[tuple[int, int]], heading: str, max_words: int
+) -> list[_Draft]:
+    """A paragraph's runs of same-kind sentences, each packed into passages."""
+    pieces: list[_Draft] = []
+    for kind, indices in _runs(text, units, heading):
+        spans = [units[i] for i in indices]
+        counts = [_words(text[s:e]) for s, e in spans]
+        for first, last, words in _pack(spans, counts, max_words):
+            pieces.append(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
+    return pieces
+
+
+def _list_unit(
+    lead: tuple[_Draft, str] | None,
+    items: list[tuple[Block, _Text]],
+    heading: str,
+    lead_in: bool,
+    max_words: int,
+    context: str = "",
+) -> list[_Draft]:
+    """A lead-in and its list as one recommendation unit, up to ``max_words``; past it, each item on
+    its own, carrying the lead-in (its text starts with the lead-in; its span is the item's).
+
+    A list of lower-case fragments with no lead-in carries ``context`` (its heading) instead, so it
+    reads as a statement."""
+    parts: list[tuple[_Draft, str]] = [] if lead is None else [lead]
+    kinds: list[PassageKind] = []
+    for _, joined in items:
+        start, end = _strip_span(joined.text, 0, len(joined.text))
+        if end > start:
+            part = joined.draft(start, end, OTHER, heading, _words(joined.text[start:end]))
+            parts.append((part, joined.text[start:end]))
+            kinds.append(classify(joined.text[start:end], heading))
+    if not parts:
+        return []
+    total = sum(p.words for p, _ in parts)
+    kind = RECOMMENDATION if lead_in or RECOMMENDATION in kinds else OTHER
+    if total <= max_words:
+        first, last = parts[0][0], parts[-1][0]
+        last_page = last.page_end or last.page
+        if last_page == first.page and not context:
+            return [_Draft(first.page, first.start, last.end, kind, heading, total)]
+        text = "\n\n".join(t for _, t in parts)
+        if context:
+            text = f"{context} {text}"
+        crossed = last_page if last_page != first.page else 0
+        return [_Draft(first.page, first.start, last.end, kind, heading, total, crossed, text)]
+    out = []
+    lead_text = context if lead is None else " ".join(lead[1].split())
+    for (part, text), item_kind in zip(parts[1:] if lead is not None else parts, kinds, strict=True):
+        item_kind = RECOMMENDATION if lead_in else item_kind
+        words = part.words + (_words(lead_text) if lead_text else 0)
+        if words > max_words:  # a long item keeps its own words only
+            out.append(
+                _Draft(part.page, part.start, part.end, item_kind, heading, part.words, part.page_end, part.text)
+            )
+            continue
+        carried = f"{lead_text} {text}" if lead_text else text
+        out.append(_Draft(part.page, part.start, part.end, item_kind, heading, words, part.page_end, carried))
+    return out
+
+
 def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     """Cut ``blocks`` (one document, in reading order) into passages of whole sentences.
 
-    See the module docstring for the rules. Every passage satisfies
-    ``page_texts(blocks)[p.page][p.start:p.end] == p.text``.
+    See the module docstring for the rules. Every passage on one page satisfies
+    ``page_texts(blocks)[p.page][p.start:p.end] == p.text``; a passage that runs over a page break
+    has ``page_end`` set, starts at ``start`` on page ``page`` and ends at ``end`` on page ``page_end``.
     """
     if max_words < 1:
         raise ValueError("max_words must be at least 1")
@@ -593,23 +844,36 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     drafts: list[_Draft] = []
     pending: _Draft | None = None  # the last paragraph passage, while it may still grow into the next block
     heading = ""
+    label = ""
     lead_in = False  # the previous paragraph announced a list of actions ("We will:")
 
     def emit(draft: _Draft | None) -> None:
-        if draft is not None and draft.end > draft.start:
+        if draft is not None and (draft.page_end or draft.end > draft.start):
+            if not draft.label:
+                draft.label = label
             drafts.append(draft)
 
-    for block, offset in zip(blocks, offsets, strict=True):
-        text = block.text
-        if not text.strip():
+    def text_of(d: _Draft) -> str:
+        return d.text if d.text is not None else pages[d.page][d.start : d.end]
+
+    logical = _logical(blocks, offsets)
+    skip = 0  # blocks already taken into a list unit
+    for n, (block, joined) in enumerate(logical):
+        if n < skip:
             continue
+        text = joined.text
+        first_page = joined.pieces[0][1]
         if block.kind == "heading":
             emit(pending)
             pending = None
-            heading = " ".join(text.split())
+            numbered = _NUMBERED_HEADING.match(" ".join(text.split()))
+            if numbered:  # "Recommendation 4": a label for what follows, within the same section
+                label = " ".join(text.split()).rstrip(":.")
+            else:
+                heading, label = " ".join(text.split()), ""
             lead_in = False
             continue
-        if pending is not None and (pending.page != block.page or block.kind != "paragraph"):
+        if pending is not None and ((pending.page_end or pending.page) != first_page or block.kind != "paragraph"):
             emit(pending)
             pending = None
 
@@ -617,12 +881,43 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             start, end = _strip_span(text, 0, len(text))
             if _words(text) > max_words:
                 end = _word_cut(text, start, end, max_words)[0][1]
-            emit(_Draft(block.page, offset + start, offset + end, OTHER, heading, _words(text[start:end])))
+            emit(joined.draft(start, end, OTHER, heading, _words(text[start:end])))
             lead_in = False
             continue
 
         units = _sentence_units(text, max_words)
         if not units:
+            continue
+
+        # A list: its lead-in (the paragraph's last sentence, "This should include:") and its items.
+        items = _list_after(logical, n)
+        lead: tuple[_Draft, str] | None = None
+        if block.kind == "paragraph" and items and _leads_in(text, logical[items[0]][1].text):
+            ls, le = units[-1]
+            lead = (joined.draft(ls, le, OTHER, heading, _words(text[ls:le])), text[ls:le])
+            stripped = text[ls:le].rstrip()
+            lead_in = stripped.endswith(":") and _announces_actions(stripped, heading)
+            units = units[:-1]
+        elif (
+            block.kind == "item"
+            and (n == 0 or logical[n - 1][0].kind != "item")
+            and any(_fragment(logical[i][1].text) for i in [n, *items])
+        ):
+            # a list of fragments with no lead-in ("advocacy;", "crisis;"): the list is one unit
+            items = [n, *items]
+        else:
+            items = []
+        if lead is not None or items:
+            emit(pending)
+            pending = None
+            if lead is not None and units:  # the paragraph's sentences before its lead-in
+                for piece in _paragraph_pieces(joined, text, units, heading, max_words):
+                    emit(piece)
+            context = "" if lead is not None or not heading else heading.rstrip(":") + ":"
+            for d in _list_unit(lead, [logical[i] for i in items], heading, lead_in, max_words, context):
+                emit(d)
+            skip = items[-1] + 1
+            lead_in = False
             continue
 
         if block.kind == "item":
@@ -635,47 +930,46 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
                 spans = [units[i] for i in indices]
                 counts = [_words(text[s:e]) for s, e in spans]
                 for first, last, words in _pack(spans, counts, max_words):
-                    start, end = spans[first][0], spans[last - 1][1]
-                    emit(_Draft(block.page, offset + start, offset + end, kind, heading, words))
+                    emit(joined.draft(spans[first][0], spans[last - 1][1], kind, heading, words))
             continue
 
         # A paragraph: runs of same-kind sentences, each packed into passages.
-        pieces: list[_Draft] = []
-        for kind, indices in _runs(text, units, heading):
-            spans = [units[i] for i in indices]
-            counts = [_words(text[s:e]) for s, e in spans]
-            for first, last, words in _pack(spans, counts, max_words):
-                pieces.append(
-                    _Draft(block.page, offset + spans[first][0], offset + spans[last - 1][1], kind, heading, words)
-                )
+        pieces = _paragraph_pieces(joined, text, units, heading, max_words)
         if (
             pending is not None
             and pending.kind == OTHER
             and pieces[0].kind == OTHER
             and pending.heading == heading
             and pending.words + pieces[0].words <= max_words
+            and not _label(text_of(pending), text)
         ):
+            head = pieces[0]
+            merged_text = None
+            if head.page_end:
+                merged_text = pages[pending.page][pending.start : head.start] + text_of(head)
             pieces[0] = _Draft(
-                pending.page, pending.start, pieces[0].end, OTHER, heading, pending.words + pieces[0].words
+                pending.page,
+                pending.start,
+                head.end,
+                OTHER,
+                heading,
+                pending.words + head.words,
+                head.page_end,
+                merged_text,
             )
             pending = None
         emit(pending)
         for piece in pieces[:-1]:
             emit(piece)
         last_piece = pieces[-1]
-        page_text = pages[block.page]
-        last_text = page_text[last_piece.start : last_piece.end]
+        last_text = text_of(last_piece)
         if last_piece.kind == OTHER and (last_piece.words < MIN_PASSAGE_WORDS or not _ends_sentence(last_text)):
             pending = last_piece
         else:
             emit(last_piece)
             pending = None
         stripped = text.rstrip()
-        # "We will:", "Our priorities are:", "High level areas for focus:" announce a list of actions.
-        lead_in = stripped.endswith(":") and (
-            _explain(stripped[:-1] + ".", heading).kind == RECOMMENDATION
-            or bool(_ACTION_HEADING.search(stripped[-80:]) and not _NOT_ACTION_HEADING.search(stripped[-80:]))
-        )
+        lead_in = stripped.endswith(":") and _announces_actions(stripped, heading)
     emit(pending)
 
     return [
@@ -683,9 +977,11 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
             page=d.page,
             start=d.start,
             end=d.end,
-            text=pages[d.page][d.start : d.end],
+            text=text_of(d),
             kind=d.kind,
             heading=d.heading,
+            page_end=d.page_end or None,
+            label=_label_of(text_of(d)) or d.label,
         )
         for d in drafts
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.errors import NotFound, StoreError
-from dedup.models import Document, Passage, PassageDraft
+from dedup.models import SEGMENTER_VERSION, Document, Passage, PassageDraft
 from dedup.textnorm import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
@@ -161,11 +161,24 @@ def m004_org_parents(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_page_end_label(db: sqlite3.Connection) -> None:
+    """Passages that run over a page break record their last page (NULL: the passage is on one page),
+    passages their numbered label ("Recommendation 4"), documents the passage rules they were cut by."""
+    _run_script(
+        db,
+        "ALTER TABLE passages ADD COLUMN page_end INTEGER;"
+        "ALTER TABLE passages ADD COLUMN label TEXT NOT NULL DEFAULT '';"
+        # the passage rules each document was cut by (1: before this migration); see SEGMENTER_VERSION
+        "ALTER TABLE documents ADD COLUMN segmenter INTEGER NOT NULL DEFAULT 1",
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_embeddings,
     m003_org_aliases,
     m004_org_parents,
+    m005_page_end_label,
 ]
 
 # Aliases every store starts with; users extend them with `dedup alias ALIAS CANONICAL`.
@@ -654,7 +667,7 @@ class Store:
 
     def find_by_source(self, source: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.db.execute(
-            "SELECT id, content_hash, title, organisation, year FROM documents WHERE source = ?", (source,)
+            "SELECT id, content_hash, title, organisation, year, segmenter FROM documents WHERE source = ?", (source,)
         ).fetchone()
         return row
 
@@ -681,8 +694,8 @@ class Store:
             if old is not None:
                 self.db.execute("DELETE FROM documents WHERE id = ?", (old[0],))
             self.db.execute(
-                "INSERT INTO documents(id, source, content_hash, title, organisation, year, format, page_count)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents(id, source, content_hash, title, organisation, year, format, page_count, segmenter)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.source,
@@ -692,6 +705,7 @@ class Store:
                     doc.year,
                     doc.format,
                     len(doc.pages),
+                    SEGMENTER_VERSION,
                 ),
             )
             self.db.executemany(
@@ -699,10 +713,22 @@ class Store:
                 [(doc.id, n, t) for n, t in sorted(doc.pages.items())],
             )
             self.db.executemany(
-                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, heading, text_hash, page_end, label)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (doc.id, i, p.page, p.start, p.end, p.text, p.kind, p.heading, text_hash(p.text))
+                    (
+                        doc.id,
+                        i,
+                        p.page,
+                        p.start,
+                        p.end,
+                        p.text,
+                        p.kind,
+                        p.heading,
+                        text_hash(p.text),
+                        p.page_end,
+                        p.label,
+                    )
                     for i, p in enumerate(doc.passages)
                 ],
             )
@@ -768,7 +794,7 @@ class Store:
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
         docs = {d.id: d for d in self.documents()}
-        sql = "SELECT id, doc_id, page, start, end, text, kind, heading FROM passages"
+        sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end, label FROM passages"
         where: list[str] = []
         args: list[object] = []
         if kind:
@@ -794,9 +820,32 @@ class Store:
                 text=r["text"],
                 kind=r["kind"],
                 heading=r["heading"],
+                page_end=r["page_end"],
+                label=r["label"],
             )
             for r in self.db.execute(sql, args)
         ]
+
+    def adjacent(self, ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
+        """For each passage id: the ids of the passages just before and just after it in its document."""
+        id_list = list(ids)
+        if not id_list:
+            return {}
+        rows = self.db.execute(
+            "SELECT p.id,"
+            " (SELECT q.id FROM passages q WHERE q.doc_id = p.doc_id AND q.seq = p.seq - 1),"
+            " (SELECT q.id FROM passages q WHERE q.doc_id = p.doc_id AND q.seq = p.seq + 1)"
+            f" FROM passages p WHERE p.id IN ({','.join('?' * len(id_list))})",
+            id_list,
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def passage_ids(self, doc_ids: Sequence[str]) -> list[int]:
+        """Ids of the passages of these documents."""
+        if not doc_ids:
+            return []
+        sql = f"SELECT id FROM passages WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+        return [r[0] for r in self.db.execute(sql, list(doc_ids))]
 
     def passage_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])

@@ -688,3 +688,51 @@ def test_markdown_inline_markup_is_removed_but_structure_kept(tmp_path: Path) ->
 )
 def test_a_short_sentence_in_text_is_not_taken_for_a_heading(line: str) -> None:
     assert [b.kind for b in blocks_from_text(line)] == ["paragraph"]
+
+
+def test_a_paragraph_broken_by_a_column_break_is_rejoined_with_its_hyphenated_word() -> None:
+    from dedup.extract import _merge_broken
+
+    blocks = [
+        Block("paragraph", "The council, working with governmental and non-", 1),
+        Block("paragraph", "governmental organisations, should agree the commis-", 1),
+        Block("paragraph", "sioning plan by March, with", 1),
+        Block("paragraph", "partners across the county.", 1),
+        Block("paragraph", "figures are provisional.", 2),
+    ]
+    merged = _merge_broken(blocks, {"commissioning"})
+    assert [b.text for b in merged] == [
+        "The council, working with governmental and non-governmental organisations, should agree the "
+        "commissioning plan by March, with partners across the county.",
+        "figures are provisional.",  # another page: joined, if at all, by segment
+    ]
+
+
+def test_a_side_heading_wrapping_level_with_body_text_stays_a_heading() -> None:
+    from dedup.extract import _lines_of, _Word
+
+    def word(text: str, x0: float, top: float, size: float) -> _Word:
+        return _Word(text, x0, x0 + 0.45 * size * len(text), top, top + size, size, size > 12, False)
+
+    words = [
+        word("What", 35, 299.5, 14.2),
+        word("we", 78, 299.5, 14.2),
+        word("mean", 47, 318.9, 14.2),  # the heading's second line, level with the body's second line
+        *[word(t, x, 310.3, 10.5) for t, x in [("We", 110), ("will", 126), ("work", 150), ("with", 176), ("our", 200)]],
+        *[word(t, x, 322.3, 10.5) for t, x in [("communities", 110), ("and", 170), ("partners", 190)]],
+    ]
+    assert [ln.text for ln in _lines_of(words)] == ["What we mean", "We will work with our", "communities and partners"]
+
+
+def test_a_stray_glyph_before_an_item_is_dropped() -> None:
+    from dedup.extract import _block_text, _Line, _Para, _Word
+
+    def line(words: list[str]) -> _Line:
+        return _Line(
+            [_Word(w, 10 + 60 * i, 10 + 60 * i + 5 * len(w), 100, 110, 10, False, False) for i, w in enumerate(words)]
+        )
+
+    para = _Para([line(["1.", "R", "Ensure", "referral", "pathways", "are", "clear."])], kind="item")
+    assert _block_text(para, set()) == "1. Ensure referral pathways are clear."
+    para = _Para([line(["2.", "A", "new", "crisis", "line."])], kind="item")
+    assert _block_text(para, set()) == "2. A new crisis line."

@@ -679,8 +679,8 @@ def test_check_ignores_index_hits_whose_passage_was_removed_meanwhile(
 
     real = dedup.index.search
 
-    def with_a_vanished_passage(store, vectors, k):  # type: ignore[no-untyped-def]
-        scores, ids = real(store, vectors, k)
+    def with_a_vanished_passage(store, vectors, k, **kwargs):  # type: ignore[no-untyped-def]
+        scores, ids = real(store, vectors, k, **kwargs)
         ids = ids.copy()
         if ids.size:
             ids[:, 0] = 10**9  # a passage id no longer in the database

@@ -73,7 +73,23 @@ def test_every_planted_recommendation_is_one_recommendation_passage_on_its_page(
 def test_passage_spans_point_into_the_stored_page_text(corpus_store: Path) -> None:
     with Store(corpus_store) as s:
         for p in s.passages():
-            assert s.page_text(p.document.id, p.page)[p.start : p.end] == p.text
+            if p.page_end is None:
+                assert s.page_text(p.document.id, p.page)[p.start : p.end] == p.text
+            else:
+                assert p.text.endswith(s.page_text(p.document.id, p.page_end)[: p.end])
+
+
+def test_sample_passages_are_whole_statements_without_headers_or_fragments(corpus_store: Path) -> None:
+    with Store(corpus_store) as s:
+        passages = s.passages()
+        orgs = {d.organisation for d in s.documents() if d.organisation}
+    # no page header or masthead ("Northmere County Council | 2015") inside or as a passage
+    assert not [p.text for p in passages if re.search(r"^[^|\n]+ \| [^|\n]+$", p.text, re.M)]
+    assert not [p.text for p in passages if any(p.text.startswith(f"{o} |") for o in orgs)]
+    # no fragment starting in lower case; the fictional notice is one passage of its own
+    assert not [p.text for p in passages if re.match(r"^\W*[a-z]", p.text)]
+    notice = _norm(EXPECTED["boilerplate"])
+    assert all(_norm(p.text) == notice for p in passages if "FICTIONAL" in p.text)
 
 
 def test_fictional_notice_is_not_a_recommendation(corpus_store: Path) -> None:

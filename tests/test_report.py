@@ -571,6 +571,31 @@ def test_script_in_an_ingested_pdf_is_shown_as_text_in_both_reports(browser: Any
         w.page.close()
 
 
+def test_check_report_shows_the_quoted_words_and_answer_links(tmp_path: Path) -> None:
+    data = check_data()
+    quoted = {
+        "passage": passage(8, D1, 40, "Context first. Peer workers in every team, paid fairly. More context."),
+        "score": 1.0,
+        "type": "verbatim",
+        "quote": {"how": "draft-in-corpus", "corpus_text": "Peer workers in every team, paid fairly."},
+        "answers": False,
+    }
+    answer = {
+        "passage": passage(9, D2, 41, "Carers assessed quickly."),
+        "score": 0.4,
+        "type": "related",
+        "answers": True,
+    }
+    data["passages"][1]["matches"] = [quoted]
+    data["passages"][2]["matches"] = [answer]
+    data["passages"][2]["status"] = "new"
+    out = tmp_path / "check.html"
+    render_check_report(data, out)
+    html = out.read_text()
+    assert "Peer workers in every team, paid fairly." in html and "Context first." not in html
+    assert "answers it" in html
+
+
 def test_summary_figures_count_every_cluster_not_only_those_shown(tmp_path: Path) -> None:
     data = corpus_data()
     data["clusters"] = data["clusters"][:1]  # shown: one; the corpus has 12

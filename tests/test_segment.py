@@ -20,7 +20,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def check_spans(blocks: list[Block], passages: list[PassageDraft]) -> None:
     pages = page_texts(blocks)
     for p in passages:
-        assert pages[p.page][p.start : p.end] == p.text, p
+        if p.page_end is None:
+            # the page's text, or an item carrying its list's lead-in
+            assert p.text == pages[p.page][p.start : p.end] or p.text.endswith(" " + pages[p.page][p.start : p.end]), p
+        else:  # over a page break: from ``start`` on the first page to ``end`` on the last
+            assert p.page_end > p.page
+            assert p.text.startswith(pages[p.page][p.start :].rstrip("-")), p
+            assert p.text.endswith(pages[p.page_end][: p.end]), p
         assert p.text == p.text.strip() and p.text
 
 
@@ -222,7 +228,7 @@ def test_short_paragraph_does_not_join_across_a_heading() -> None:
     assert [p.text for p in passages] == ["Background to the audit.", PROSE.strip()]
 
 
-def test_lead_in_makes_the_following_items_actions() -> None:
+def test_a_lead_in_and_its_list_are_one_unit() -> None:
     blocks = [
         Block("paragraph", "Over the next five years we will:", 1),
         Block("item", "• better support for carers", 1),
@@ -230,14 +236,71 @@ def test_lead_in_makes_the_following_items_actions() -> None:
         Block("paragraph", "Carers told us about their experience:", 1),
         Block("item", "• long waits for assessment", 1),
     ]
-    kinds = [(p.text[:12], p.kind) for p in segment(blocks)]
-    assert kinds == [
-        ("Over the nex", "other"),
-        ("• better sup", "recommendation"),
-        ("• joined up ", "recommendation"),
-        ("Carers told ", "other"),
-        ("• long waits", "other"),
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [(p.text.split()[0], p.kind) for p in passages] == [("Over", "recommendation"), ("Carers", "other")]
+    assert passages[0].text.endswith("community-based support")
+
+
+def test_past_the_size_limit_each_item_carries_its_lead_in() -> None:
+    blocks = [
+        Block("heading", "Ward environment", 4),
+        Block("paragraph", "Staff told us a lot about the ward. Information for patients should include:", 4),
+        Block("item", "• information on the ward environment and the daily routine of the ward", 4),
+        Block("item", "• who to contact about care, medication and leave from the ward", 4),
+        Block("item", "• how to raise a concern or make a complaint about the care received", 5),
     ]
+    passages = segment(blocks, max_words=30)
+    check_spans(blocks, passages)
+    items = [p for p in passages if "•" in p.text]
+    assert len(items) == 3
+    for p in items:
+        assert p.text.startswith("Information for patients should include: •"), p.text
+        assert p.kind == "recommendation" and p.heading == "Ward environment"
+    assert items[-1].page == 5
+    assert [p.text for p in passages if "•" not in p.text] == ["Staff told us a lot about the ward."]
+    # and within the limit, the whole list is one passage from the lead-in to the last item, over the page break
+    [whole] = [p for p in segment(blocks) if "•" in p.text]
+    assert whole.text.startswith("Information for patients should include:") and whole.text.endswith("received")
+    assert (whole.page, whole.page_end, whole.kind) == (4, 5, "recommendation")
+
+
+def test_a_numbered_label_and_the_heading_stay_with_the_unit() -> None:
+    blocks = [
+        Block("heading", "Crisis care", 2),
+        Block("heading", "Recommendation 4", 2),
+        Block("paragraph", "The trust should make sure that every patient discharged from crisis care has:", 2),
+        Block("item", "• a named contact", 2),
+        Block("item", "• a follow-up within 72 hours", 2),
+        Block("paragraph", "Recommendation 5: Commissioners should publish waiting times every quarter.", 2),
+        Block("heading", "Workforce", 3),
+        Block("paragraph", "We will recruit more peer workers across the county.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert [(p.label, p.heading, p.kind) for p in passages] == [
+        ("Recommendation 4", "Crisis care", "recommendation"),
+        ("Recommendation 5", "Crisis care", "recommendation"),
+        ("", "Workforce", "recommendation"),
+    ]
+    assert passages[0].text.endswith("a follow-up within 72 hours")
+
+
+def test_a_list_of_lower_case_fragments_is_one_passage() -> None:
+    blocks = [
+        Block("heading", "Services offered", 7),
+        Block("paragraph", "The centre offers a range of services such as", 7),
+        Block("item", "advocacy;", 7),
+        Block("item", "crisis support;", 7),
+        Block("item", "books on prescription.", 7),
+        Block("heading", "Other support", 8),
+        Block("item", "peer support groups;", 8),
+        Block("item", "workshops and classes.", 8),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert not [p.text for p in passages if p.text[0].islower()]
+    assert len(passages) == 2
 
 
 def test_items_under_an_action_heading_are_recommendations() -> None:
@@ -477,3 +540,46 @@ def test_commitments_of_both_kinds_are_recognised(sentence: str) -> None:
     assert _explain(sentence).rule == "commitment"
     assert classify(sentence) == "recommendation"
     assert is_commitment(sentence)
+
+
+# --------------------------------------------------------------------------------------------------
+# Paragraphs over a page break
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_paragraph_running_over_a_page_break_is_one_passage_with_its_pages() -> None:
+    blocks = [
+        Block("heading", "Recommendations", 1),
+        Block("paragraph", "Waiting times have grown in every locality.", 1),
+        Block("paragraph", "The council, working with governmental and non-", 1),
+        Block("paragraph", "governmental organisations, should convene a forum on suicide prevention.", 2),
+        Block("paragraph", "Staff will be trained in safety planning across all teams in the commis-", 2),
+        Block("paragraph", "sioning area by the end of next year.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    forum = [p for p in passages if "forum" in p.text]
+    assert len(forum) == 1
+    assert forum[0].text == (
+        "The council, working with governmental and non-governmental organisations, should convene a forum on "
+        "suicide prevention."
+    )
+    assert (forum[0].page, forum[0].page_end, forum[0].kind) == (1, 2, "recommendation")
+    assert forum[0].heading == "Recommendations"
+    staff = [p for p in passages if "safety planning" in p.text]
+    assert len(staff) == 1 and staff[0].text.endswith("in the commissioning area by the end of next year.")
+    assert (staff[0].page, staff[0].page_end) == (2, 3)
+    assert not any(p.text[0].islower() for p in passages)
+
+
+def test_a_finished_paragraph_or_a_new_sentence_on_the_next_page_is_not_joined() -> None:
+    blocks = [
+        Block("paragraph", "Services should publish waiting times each quarter.", 1),
+        Block("paragraph", "Families want to know how long they will wait for an assessment.", 2),
+        Block("paragraph", "Schools should name a mental health lead for every pupil", 2),
+        Block("heading", "Next steps", 3),
+        Block("paragraph", "and train them in recognising self-harm.", 3),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert all(p.page_end is None for p in passages)

@@ -32,11 +32,29 @@ def test_store_made_by_an_older_version_is_upgraded_in_place(tmp_path: Path) -> 
     m001_initial(db)
     db.execute("PRAGMA user_version = 1")
     db.execute("INSERT INTO documents(id, source, content_hash, format) VALUES ('d1', '/x.pdf', 'h', 'pdf')")
+    db.execute(
+        "INSERT INTO passages(doc_id, seq, page, start, end, text, kind, text_hash)"
+        " VALUES ('d1', 0, 3, 0, 5, 'Hello', 'other', 'x')"
+    )
     db.close()
     with Store(path) as s:
         assert s.schema_version() == len(MIGRATIONS)
         assert [d.id for d in s.documents()] == ["d1"]  # data kept, not recreated
         s.put_embeddings("m", ["h"], np.ones((1, 4), dtype=np.float32))  # table from a later migration
+        [old] = s.passages()
+        assert (old.page, old.page_end, old.text) == (3, None, "Hello")  # an old passage is on one page
+
+
+def test_a_passage_over_a_page_break_keeps_its_last_page(store: Store) -> None:
+    pages = {1: "Intro. The council should work with non-", 2: "governmental bodies on this. More."}
+    text = "The council should work with non-governmental bodies on this."
+    doc = NewDocument(
+        "d", "/d.pdf", "h", None, None, None, "pdf", pages,
+        [PassageDraft(page=1, start=7, end=28, text=text, kind="recommendation", page_end=2, label="Action 3")],
+    )  # fmt: skip
+    store.add_document(doc)
+    [p] = store.passages()
+    assert (p.page, p.page_end, p.start, p.end, p.text, p.label) == (1, 2, 7, 28, text, "Action 3")
 
 
 def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -178,3 +196,21 @@ def test_versions_of_a_document_form_a_family(store: Store) -> None:
     family = store.document_families()
     assert family["draft"] == family["final"]
     assert "other" not in family
+
+
+def test_a_store_from_before_the_new_passage_rules_is_cut_again_on_ingest(tmp_path: Path) -> None:
+    from dedup.ingest import ingest
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "plan.txt").write_text(
+        "Our plan\n\nThe council should, working with partners, publish:\n\n- waiting times\n- outcomes\n"
+    )
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        assert ingest(s, [folder]).count("added") == 1
+        s.db.execute("UPDATE documents SET segmenter = 1")  # as a store migrated from schema 3 has it
+    with Store(path) as s:
+        report = ingest(s, [folder])
+        assert report.count("replaced") == 1 and "passage rules" in report.results[0].message
+        assert ingest(s, [folder]).count("unchanged") == 1  # once cut again, unchanged files do no work
