@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -93,22 +92,17 @@ def load_argkp(split: str) -> Corpus:
     return c
 
 
-def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
-
-
 def load_planted() -> Corpus:
     """Every recommendation passage of the ingested sample corpus; the planted ones carry gold."""
+    from planted import _norm, gold_items
+
     from dedup.embed import SentenceTransformerEmbedder
     from dedup.index import ensure_index
     from dedup.ingest import ingest
     from dedup.segment import is_statement
     from dedup.store import Store
 
-    expected = json.loads((ROOT / "corpus" / "EXPECTED.json").read_text())
-    items = [(m["file"], _norm(m["text"]), c["id"]) for c in expected["clusters"] for m in c["members"]]
-    items += [(o[k]["file"], _norm(o[k]["text"]), f"{o['id']}{k}") for o in expected["opposites"] for k in ("a", "b")]
-    items += [(s["file"], _norm(s["text"]), f"S{n}") for n, s in enumerate(expected["singletons"])]
+    items = gold_items()
     emb = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "planted.db") as store:
         ingest(store, [ROOT / "corpus"])

@@ -14,7 +14,6 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -216,8 +215,8 @@ def representatives(
 #: Nearest neighbours per passage kept as candidate edges (a pair beyond them counts as ``fill`` = 0,
 #: i.e. as two passages with nothing in common).
 DEFAULT_K = 30
-#: Merge threshold for :func:`cluster_texts` on the *average* pair weight of two clusters (weights are
-#: :class:`PointSimilarity` values: mostly 0-1, about 0 for unrelated passages). One setting for every
+#: Merge threshold for :func:`cluster_texts` on the *average* pair weight of two clusters (weights from
+#: :func:`similarity_graph`: mostly 0-1, about 0 for unrelated passages). One setting for every
 #: corpus, chosen by benchmarks/heldout.py on every training corpus together (PFD dev folds, ArgKP
 #: train, the planted sample corpus): 0.16. Held out, each training fold picked 0.14-0.16, ArgKP train
 #: 0.06 (a flat optimum: ArgKP dev F1 0.32-0.34 from 0.06 to 0.16).
@@ -257,32 +256,25 @@ def content_words(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOP]
 
 
-def _idf(texts: Sequence[str], max_df: float) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    for t in texts:
-        df.update(set(content_words(t)))
-    n = len(texts)
-    limit = max_df * n
-    return {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items() if d <= limit or n < 3}
-
-
-def _rows(texts: Sequence[str], idf: dict[str, float]) -> list[dict[str, float]]:
-    rows = []
-    for t in texts:
-        c = Counter(content_words(t))
-        row = {w: (1.0 + math.log(k)) * idf[w] for w, k in c.items() if w in idf}
-        norm = math.sqrt(sum(x * x for x in row.values()))
-        rows.append({w: x / norm for w, x in row.items()} if norm > 0 else {})
-    return rows
-
-
 def tfidf_rows(texts: Sequence[str], max_df: float = MAX_DF) -> list[dict[str, float]]:
     """L2-normalised sublinear TF-IDF of each text's content words, as sparse ``{word: weight}`` rows.
 
     Words in more than ``max_df`` of the texts (the corpus's boilerplate: "the Trust should", "risk")
     are dropped, so the lexical signal comes from what distinguishes passages within this corpus.
     """
-    return _rows(texts, _idf(texts, max_df))
+    counts = [Counter(content_words(t)) for t in texts]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(texts)
+    limit = max_df * n
+    idf = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items() if d <= limit or n < 3}
+    rows = []
+    for c in counts:
+        row = {w: (1.0 + math.log(k)) * idf[w] for w, k in c.items() if w in idf}
+        norm = math.sqrt(sum(x * x for x in row.values()))
+        rows.append({w: x / norm for w, x in row.items()} if norm > 0 else {})
+    return rows
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -291,59 +283,11 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(x * b[w] for w, x in a.items() if w in b)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def _centered(vectors: np.ndarray) -> np.ndarray:
+    """Rows minus the corpus mean, re-normalised: what all passages share stops counting as similarity."""
+    x = vectors - vectors.mean(axis=0, keepdims=True)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return np.where(norms > 0, x / np.where(norms > 0, norms, 1.0), 0.0)
-
-
-@dataclass(frozen=True)
-class PointSimilarity:
-    """How strongly two passages make the same point, against the background of one corpus.
-
-    The weight of a pair is ``(1 - LEXICAL_SHARE) * centred cosine + LEXICAL_SHARE * TF-IDF cosine``:
-    the embedding cosine after removing the corpus's mean vector (what every passage of a mental-health
-    corpus shares is not evidence), and the cosine of content-word TF-IDF with the corpus's
-    boilerplate words dropped. Both are on a fixed scale (about 0 for unrelated passages, 1 for the
-    same words), so one threshold serves every corpus; only the background (mean vector, word
-    frequencies) comes from the corpus.
-    """
-
-    mean: np.ndarray
-    idf: dict[str, float]
-
-    @classmethod
-    def fit(cls, texts: Sequence[str], vectors: np.ndarray, max_df: float = MAX_DF) -> PointSimilarity:
-        x = np.asarray(vectors, dtype=np.float64)
-        mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1] if x.ndim == 2 else 0)
-        return cls(mean, _idf(texts, max_df))
-
-    def center(self, vectors: np.ndarray) -> np.ndarray:
-        return _unit(np.asarray(vectors, dtype=np.float64) - self.mean).astype(np.float32)
-
-    def rows(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        return _rows(texts, self.idf)
-
-    def weights(
-        self,
-        texts_a: Sequence[str],
-        vectors_a: np.ndarray,
-        texts_b: Sequence[str],
-        vectors_b: np.ndarray,
-        veto: Callable[[str, str], bool] | None = opposed,
-    ) -> np.ndarray:
-        """The weight of each aligned pair ``(texts_a[k], texts_b[k])``; opposed pairs get :data:`VETO_WEIGHT`."""
-        if not len(texts_a):
-            return np.zeros(0, dtype=np.float64)
-        ca, cb = self.center(vectors_a), self.center(vectors_b)
-        cos = np.einsum("ij,ij->i", ca, cb).astype(np.float64)
-        ra, rb = self.rows(texts_a), self.rows(texts_b)
-        lex = np.array([_dot(a, b) for a, b in zip(ra, rb, strict=True)])
-        w = (1 - LEXICAL_SHARE) * cos + LEXICAL_SHARE * lex
-        if veto is not None:
-            for k, (a, b) in enumerate(zip(texts_a, texts_b, strict=True)):
-                if w[k] > 0 and veto(a, b):
-                    w[k] = VETO_WEIGHT
-        return w
 
 
 def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
@@ -367,13 +311,15 @@ def similarity_graph(
     k: int = DEFAULT_K,
     veto: Callable[[str, str], bool] | None = opposed,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate edges ``(i, j, weight)`` between passages, weighted by :class:`PointSimilarity`.
+    """Candidate edges ``(i, j, weight)`` between passages, weighted on a fixed scale against the
+    corpus's background (about 0 for unrelated passages, 1 for the same words), so one merge
+    threshold serves every corpus.
 
     1. Vectors are centred on the corpus mean; each passage keeps its ``WIDEN * k`` nearest neighbours
        by centred cosine from other groups (documents); with ``groups=None`` every passage is its own
        group.
-    2. Each pair is weighted by :meth:`PointSimilarity.weights` (centred cosine and TF-IDF cosine of
-       content words, corpus boilerplate dropped), and each passage keeps its ``k`` heaviest edges.
+    2. Each pair is weighted ``(1 - LEXICAL_SHARE) * centred cosine + LEXICAL_SHARE * TF-IDF cosine``
+       of content words (corpus boilerplate dropped); each passage keeps its ``k`` heaviest edges.
     3. Pairs that ``veto(a, b)`` rejects (by default the polarity guard :func:`dedup.match.opposed`:
        "reduce" vs "increase" detentions) get :data:`VETO_WEIGHT`.
     """
@@ -387,13 +333,12 @@ def similarity_graph(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
     if n < 2:
         return empty
-    sim = PointSimilarity.fit(texts, x)
-    xc = sim.center(x)
+    xc = _centered(x.astype(np.float64)).astype(np.float32)
     _, g_codes = np.unique(g, return_inverse=True)
     ei, ej, cos = candidate_pairs(xc, g_codes, k=WIDEN * k, min_cosine=-1.0)
     if not len(ei):
         return empty
-    rows = sim.rows(texts)
+    rows = tfidf_rows(texts)
     lex = np.array([_dot(rows[a], rows[b]) for a, b in zip(ei.tolist(), ej.tolist(), strict=True)])
     w = (1 - LEXICAL_SHARE) * cos.astype(np.float64) + LEXICAL_SHARE * lex
     keep = _top_k_each(n, ei, ej, w, k)

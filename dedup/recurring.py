@@ -381,29 +381,28 @@ def find_recurring(
     body_of = {o: (store.body_of(o) or o) if roll_up else o for o in orgs}
     position = {p.id: n for n, p in enumerate(passages)}
 
-    def split(rep: int, mem: list[int]) -> list[tuple[int, list[int]]]:
-        """The parts of a cluster, each with its representative: members on the theme of the first
-        part that say the same thing as each other (in the engine's strict sense) in two or more
-        documents are a recommendation of their own, split off, until no such group is left."""
-        c = describe(0, passages, rep, mem, vectors, family=family, body_of=body_of, concise=concise)
+    def describe_part(rep: int, mem: Sequence[int]) -> Cluster:
+        return describe(0, passages, rep, mem, vectors, family=family, body_of=body_of, concise=concise)
+
+    def split(rep: int, mem: list[int]) -> list[Cluster]:
+        """The cluster of ``mem``, and the parts split off it: members on its theme that say the same
+        thing as each other (in the engine's strict sense) in two or more documents are a
+        recommendation of their own, until no such group is left."""
+        c = describe_part(rep, mem)
         rest = [position[q.id] for m in c.theme for q in m.passages]
         if len({passages[i].document.id for i in rest}) < 2:
-            return [(rep, mem)]
+            return [c]
         (sub_rep,) = representatives([rest], vectors, prefer=concise)
-        sub = describe(0, passages, sub_rep, rest, vectors, family=family, body_of=body_of, concise=concise)
+        sub = describe_part(sub_rep, rest)
         if sub.documents < 2:
-            return [(rep, mem)]
+            return [c]
         taken = {position[q.id] for m in sub.evidence for q in m.passages}
         kept = [i for i in mem if i not in taken]
         head = rep if rep in kept else representatives([kept], vectors, prefer=concise)[0]
         # the rest of the theme stays with the first part (a passage is listed in one cluster only)
-        return [*split(head, kept), (sub_rep, sorted(taken))]
+        return [*split(head, kept), describe_part(sub_rep, sorted(taken))]
 
-    described = [
-        describe(0, passages, r, m, vectors, family=family, body_of=body_of, concise=concise)
-        for rep, mem in zip(reps, clusters, strict=True)
-        for r, m in split(rep, list(mem))
-    ]
+    described = [c for rep, mem in zip(reps, clusters, strict=True) for c in split(rep, list(mem))]
     if not themes:
         described = [c for c in described if c.documents >= min_documents]
     if organisation:
