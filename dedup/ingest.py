@@ -187,7 +187,15 @@ def parse_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Extract and segment one document file. Raises InputError with a one-line reason."""
     from dedup.extract import extract
 
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file; check the path") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror or exc}); check its permissions") from None
+    if path.is_dir():
+        raise InputError(str(path), "is a folder; give one document file")
+    if size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
     extracted = extract(path, limits)
     parsed = parse_blocks(extracted.blocks, extracted.page_count, extracted.metadata)

@@ -748,6 +748,15 @@ def test_check_applies_the_limits_to_the_draft(small_store: Path, tmp_path: Path
     assert run(small_store, "check", str(draft), "--max-passages", "100", "--format", "json")[0] == 0
 
 
+def test_check_of_a_missing_file_or_a_folder_is_one_line(small_store: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-draft.pdf"
+    code, out, err = run(small_store, "check", str(missing))
+    assert code == 1 and "Traceback" not in err
+    assert "no-such-draft.pdf" in one_line(err) and "no such file" in one_line(err)
+    code, _, err = run(small_store, "check", str(tmp_path))
+    assert code == 1 and "Traceback" not in err and "is a folder" in one_line(err)
+
+
 _WRITER = """
 import sys, time
 from pathlib import Path
