@@ -42,6 +42,14 @@ from benchmarks.common import embedder, shared_dir  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "data" / "pfd_response_labels.csv"
 _W = re.compile(r"\w+")
+# A concern's title ("Concern 6: Coordination between ...") or the body a report is addressed to
+# ("To the Secretary of State for ..."): a short line of the concerns field, no sentence, that states
+# no concern ("Concern 1: <the concern itself>." is a concern).
+_TITLE = re.compile(r"^\W*(?:(?:matter\s+of\s+)?concern\s*\d+\s*[:.\-–]|to\s+the\s+[A-Z])[^.;]*$", re.I)
+
+
+def _title(line: str) -> bool:
+    return bool(_TITLE.match(line.strip())) and len(_words(line)) <= 12
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -80,7 +88,7 @@ def relabel(reports: dict[str, dict[str, str]], responses: list[dict[str, str]])
         rw = [w for w, _, _ in found]
         for k, c in enumerate(concerns(reports[resp["parent_id"]]["concerns"]), start=1):
             cw = _words(c)
-            if len(cw) < 8:  # concern titles ("Concern 3: ...") are not concerns
+            if len(cw) < 8 or _title(c):  # titles ("Concern 3: ...") and addressees are not concerns
                 continue
             blocks = sorted(
                 (b for b in SequenceMatcher(None, cw, rw, autojunk=False).get_matching_blocks() if b.size >= 4),

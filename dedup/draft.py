@@ -347,7 +347,11 @@ def _link_answers(
     A response quotes an earlier document ("The coroner was concerned that ...") and answers it in
     the passages that follow, in words of its own: those passages rarely repeat the concern, but they
     answer it. They get an ``answers`` match (type ``related``) to each corpus passage the last
-    quotation quoted, scored by the engine (graded), until the next quotation."""
+    quotation quoted, scored by the engine (graded), until the next quotation. A quotation is a
+    passage repeating a corpus passage (verbatim, near-verbatim or paraphrase, whole or by its aligned
+    span). Quotations in consecutive passages are one list of concerns answered together, and a passage
+    quoting several concerns at once is answered for all of them: the answer is linked to each, ranked
+    by how close it is to each. An answer that disagrees with the concern is linked too."""
     from dedup.match import verdicts
 
     order = sorted(range(len(drafts)), key=lambda r: (drafts[r].page, drafts[r].start))
@@ -355,13 +359,16 @@ def _link_answers(
     since = 0
     links: list[tuple[int, Match]] = []
     for r in order:
-        own = [
-            m
-            for m in found.get(r, {}).values()
-            if m.type in ("verbatim", "near-verbatim") or (m.type == "paraphrase" and m.quote is not None)
-        ]
+        own = [m for m in found.get(r, {}).values() if m.type in SAME_STATEMENT]
         if own:
-            quoted, since = own, 0
+            if quoted and since == 0:
+                # Quotations in consecutive passages ("1. ...", "2. ...", then the reply) are one list
+                # of concerns, answered together: the answer is linked to each of them.
+                seen = {m.passage.id for m in quoted}
+                quoted = quoted + [m for m in own if m.passage.id not in seen]
+            else:
+                quoted = own
+            since = 0
             continue
         since += 1
         if not quoted or since > ANSWER_PASSAGES:
@@ -380,8 +387,8 @@ def _link_answers(
         cosines.append(float(np.dot(vectors[first_query[r]], vec)) if vec is not None else 0.0)
     judged = verdicts([(drafts[r].text, m.passage.text) for r, m in links], cosines, graded=True)
     for (r, m), v in zip(links, judged, strict=True):
-        if v.opposed:
-            continue
+        # An answer that disagrees with the concern ("we do not accept that ...") answers it all the
+        # same: polarity does not unlink it.
         found.setdefault(r, {})[(m.passage.id, -1)] = Match(m.passage, v.score, "related", answers=True)
 
 

@@ -21,11 +21,19 @@ Passage rules (see ``segment``):
   in context. A very short "other" run (a connective sentence) is folded into the neighbouring run.
 * A short or unfinished "other" paragraph continues into the next paragraph of the same page and section
   (a lead-in, or a paragraph the extractor broke in two), as long as the passage stays under ``max_words``.
-* Passages never cross a page: their span must index one page's text.
+* No passage starts a sentence in lower case where the text says where it belongs: a "sentence" pysbd
+  split off before a lower-case word ("e.g. ...", an "o" bullet, a web address) stays with the one
+  before it; a paragraph carries on over a page break, a footnote, a semicolon, or into the table row
+  whose first cell wrapped; a heading that opens a sentence ("Life expectancy has increased but") is
+  joined to the paragraph that ends it, and a fragment under a label heading ("PREVENTING WELL" +
+  "risk of dementia is minimised.") carries the heading, as a list of fragments does. A quotation that
+  starts in lower case is the source's own text and stays a passage of its own.
+* A passage that runs over a page break has ``page_end``; otherwise its span indexes one page's text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable
@@ -203,13 +211,28 @@ def _words(text: str) -> int:
 
 
 def _word_cut(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
-    """Cut ``text[start:end]`` at whitespace into pieces of at most ``max_words`` words."""
-    matches = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+    """Cut ``text[start:end]`` at whitespace into pieces of at most ``max_words`` words.
+
+    A cut goes, within the last quarter of a piece, after a word that ends a sentence (a run of
+    quotations pysbd took for one sentence), else before a capitalised word, so that no piece starts
+    in the middle of a phrase ("Drug and | alcohol services")."""
+    words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
     pieces = []
-    for i in range(0, len(matches), max_words):
-        group = matches[i : i + max_words]
-        pieces.append((start + group[0][0], start + group[-1][1]))
+    first = 0
+    while first < len(words):
+        cut = min(first + max_words, len(words))
+        if cut < len(words):
+            window = range(cut, max(first + 1, cut - max_words // 4) - 1, -1)
+            starts = [j for j in window if _SENTENCE_START.match(text, start + words[j][0])]
+            ended = [j for j in starts if _ends_sentence(text[start + words[j - 1][0] : start + words[j - 1][1]])]
+            cut = (ended or starts or [cut])[0]
+        pieces.append((start + words[first][0], start + words[cut - 1][1]))
+        first = cut
     return pieces
+
+
+# A word that may start a sentence: a capital or a digit, perhaps after quotation marks or a bracket.
+_SENTENCE_START = re.compile(r"[\"“‘'(\[]*[A-Z0-9]")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -529,15 +552,25 @@ def _pack(spans: list[tuple[int, int]], counts: list[int], max_words: int) -> li
 
 
 def _sentence_units(text: str, max_words: int) -> list[tuple[int, int]]:
-    """Sentence spans of ``text``, with any sentence over ``max_words`` cut at whitespace."""
+    """Sentence spans of ``text``, with any sentence over ``max_words`` cut at whitespace.
+
+    A "sentence" that starts in lower case ("e.g. one-to-one support", a web address after "QS34",
+    "o becoming better equipped" after an "o" bullet) is a false split: it stays with the sentence
+    before it, while the two fit in ``max_words``."""
     units: list[tuple[int, int]] = []
     for start, end in split_sentences(text):
+        if units and _LOWER_START.match(text[start:end]) and _words(text[units[-1][0] : end]) <= max_words:
+            units[-1] = (units[-1][0], end)
+            continue
         if _words(text[start:end]) > max_words:
             units.extend(_word_cut(text, start, end, max_words))
         else:
             units.append((start, end))
     return units
 
+
+# Text that starts in lower case, after any punctuation, brackets or bullets: not a sentence start.
+_LOWER_START = re.compile(r"^\W*[a-z]")
 
 # "Recommendation 3:", "Action 2.", "Priority 4 -": a numbered statement always starts its own passage.
 _NUMBERED = re.compile(r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+[a-z]?\b", re.I)
@@ -616,14 +649,31 @@ def _label(text: str, following: str) -> bool:
     return _words(text) <= MIN_RUN_WORDS and not _ends_sentence(text) and following.lstrip()[:1].isupper()
 
 
+# A web address on its own (a long one may be broken over lines).
+_WEB_ADDRESS = re.compile(r"^(?:https?://|www\.)\S+(?:\s\S+){0,4}$")
+
+
 def _continues(first: Block, second: Block) -> bool:
     """Does ``second`` carry on the paragraph ``first`` left unfinished: on the next page (a lower-case
     start, or ``first`` stopped on a comma, a hyphen or a word like "and"), or on the same page (a
-    lower-case start)?"""
+    lower-case start)? A sentence stopped on a semicolon ("...; there were few examples ...") goes on
+    in lower case too. On one page, a table row whose first cell wrapped ("I would be worried that
+    ... more likely to" + "attempt suicide | 53 | 26.2%") is one block with its table."""
+    head, tail = first.text.rstrip(), second.text.lstrip()
+    if not head or not tail or _LIST_MARK_ONLY.match(tail.split(" ", 1)[0]):
+        return False
+    if "table" in (first.kind, second.kind):
+        return (
+            second.page == first.page
+            and first.kind in ("paragraph", "table")
+            and second.kind in ("paragraph", "table")
+            and bool(_LOWER_START.match(tail))
+        )
     if first.kind not in ("paragraph", "item") or second.kind != "paragraph":
         return False
-    head, tail = first.text.rstrip(), second.text.lstrip()
-    if not head or not tail or _ends_sentence(head) or _LIST_MARK_ONLY.match(tail.split(" ", 1)[0]):
+    if _WEB_ADDRESS.match(tail):  # "Retrieved from ONS:" + the address (in lower case) on the next page
+        return head.endswith(":") and second.page in (first.page, first.page + 1)
+    if _ends_sentence(head) and not (head.endswith(";") and tail[0].islower()):
         return False
     if second.page == first.page:  # a paragraph the extractor cut in two on one page
         return tail[0].islower()
@@ -668,8 +718,9 @@ class _Text:
         return _Draft(page, first, last + 1, kind, heading, words, page_end, self.text[start:end])
 
 
-def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text]]:
-    """Blocks with each paragraph that runs over a page break joined to its continuation."""
+def _logical(blocks: list[Block], offsets: list[int], max_words: int = 200) -> list[tuple[Block, _Text]]:
+    """Blocks with each paragraph that runs over a page break joined to its continuation (a table
+    only while it stays within ``max_words``, past which a table passage is cut)."""
     vocab = frozenset(w.strip(".,;:!?()[]{}\"'“”‘’").lower() for b in blocks for w in b.text.split())
     out: list[tuple[Block, _Text]] = []
     edges = _page_edges(blocks)
@@ -683,11 +734,14 @@ def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text
             and out[-1][0].kind == "heading"
             and block.kind == "paragraph"
             and block.page == out[-1][0].page
-            and block.text[:1].islower()
-            and _words(out[-1][0].text) >= MIN_RUN_WORDS
-            and not _ends_sentence(out[-1][0].text)
+            and _LOWER_START.match(block.text)
+            and _opens_sentence(out[-1][0].text)
+            and not _WEB_ADDRESS.match(block.text.strip())
+            and not _carried_over(out, block)
         ):
-            # A paragraph whose first line was taken for a heading (a bold opening): one paragraph.
+            # A paragraph whose first line was taken for a heading (a bold opening, an infographic's
+            # "Life expectancy has increased but" + "considerable inequalities persist"): no section
+            # starts in lower case, so it is one paragraph.
             prev, joined = out[-1]
             joined = _Text(joined.text + " " + block.text, [*joined.pieces, (len(joined.text) + 1, block.page, offset)])
             out[-1] = (Block("paragraph", joined.text, block.page), joined)
@@ -703,7 +757,15 @@ def _logical(blocks: list[Block], offsets: list[int]) -> list[tuple[Block, _Text
             and out[-back - 1][0].page == out[-back][0].page
         ):
             back += 1
-        if out and _continues(out[-back][0], block):
+        while back > 1 and not _continues(out[-back][0], block):  # passed over a paragraph that looked like a note
+            back -= 1
+        if (
+            out
+            and _continues(out[-back][0], block)
+            and not (
+                "table" in (out[-back][0].kind, block.kind) and _words(out[-back][1].text + block.text) > max_words
+            )
+        ):
             prev, joined = out[-back]
             keep, sep = _joiner(joined.text, block.text, vocab)
             start = keep + len(sep)
@@ -730,6 +792,32 @@ _NUMBERED_HEADING = re.compile(
 _LABEL_PREFIX = re.compile(
     r"^\W*((?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?)\b", re.I
 )
+
+
+def _carried_over(out: list[tuple[Block, _Text]], block: Block) -> bool:
+    """Is ``block``, after a heading at the top of its page, the rest of the paragraph that the
+    previous page left unfinished? Then it is neither the heading's sentence nor a fragment under it."""
+    return (
+        len(out) > 1
+        and out[-1][0].kind == "heading"
+        and out[-2][0].page == block.page - 1
+        and _continues(out[-2][0], block)
+    )
+
+
+def _opens_sentence(heading: str) -> bool:
+    """Can the heading be the first line of a sentence that goes on below it: it does not end one, is
+    not a one-word label, a section title in capitals or a caption ("Figure 2.1, ...")? Long ones
+    (a bold opening line) always can."""
+    text = " ".join(heading.split())
+    if _ends_sentence(text):
+        return False
+    if _words(text) >= MIN_RUN_WORDS:
+        return True
+    return _words(text) >= 2 and text != text.upper() and not _CAPTION.match(text)
+
+
+_CAPTION = re.compile(r"^\W*(?:figure|table|chart|graph|map|box|source)\b", re.I)
 
 
 def _label_of(text: str) -> str:
@@ -856,7 +944,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
     def text_of(d: _Draft) -> str:
         return d.text if d.text is not None else pages[d.page][d.start : d.end]
 
-    logical = _logical(blocks, offsets)
+    logical = _logical(blocks, offsets, max_words)
     skip = 0  # blocks already taken into a list unit
     for n, (block, joined) in enumerate(logical):
         if n < skip:
@@ -880,7 +968,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         if block.kind == "table":
             start, end = _strip_span(text, 0, len(text))
             if _words(text) > max_words:
-                end = _word_cut(text, start, end, max_words)[0][1]
+                end = start + [m.end() for m in re.finditer(r"\S+", text[start:end])][max_words - 1]
             emit(joined.draft(start, end, OTHER, heading, _words(text[start:end])))
             lead_in = False
             continue
@@ -936,6 +1024,26 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         # A paragraph: runs of same-kind sentences, each packed into passages.
         pieces = _paragraph_pieces(joined, text, units, heading, max_words)
         if (
+            n > 0
+            and logical[n - 1][0].kind == "heading"
+            and heading
+            and _LOWER_START.match(text)
+            and not _WEB_ADDRESS.match(text.strip())
+            and not pieces[0].page_end
+            and not _carried_over(logical[:n], block)
+        ):
+            # A fragment right under a heading that is a label ("PREVENTING WELL" + "risk of dementia
+            # is minimised.", an infographic's "Estimated" + "living in a residential or nursing
+            # home"): like a list of fragments, it carries the heading so that it reads as a statement.
+            emit(pending)
+            pending = None
+            opening = pieces[0]
+            pieces[0] = dataclasses.replace(opening, text=f"{heading.rstrip(':')}: {text_of(opening)}")
+            for piece in pieces:
+                emit(piece)
+            lead_in = False
+            continue
+        if (
             pending is not None
             and pending.kind == OTHER
             and pieces[0].kind == OTHER
@@ -945,8 +1053,9 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
         ):
             head = pieces[0]
             merged_text = None
-            if head.page_end:
-                merged_text = pages[pending.page][pending.start : head.start] + text_of(head)
+            last_page = head.page_end or head.page
+            if last_page != pending.page:  # over a page break, in either part: pending ends where head starts
+                merged_text = text_of(pending) + pages[head.page][pending.end : head.start] + text_of(head)
             pieces[0] = _Draft(
                 pending.page,
                 pending.start,
@@ -954,7 +1063,7 @@ def segment(blocks: list[Block], max_words: int = 200) -> list[PassageDraft]:
                 OTHER,
                 heading,
                 pending.words + head.words,
-                head.page_end,
+                last_page if last_page != pending.page else 0,
                 merged_text,
             )
             pending = None

@@ -213,3 +213,30 @@ def test_a_response_links_each_quoted_concern_and_its_answer(corpus_store: tuple
     later = _passage(data, "Forty schools have named a lead")["matches"]
     assert later and later[0]["answers"] and later[0]["passage"]["text"].startswith("Every school should have")
     assert not any(m["passage"]["text"].startswith("Commissioners") for m in later)  # the next answer's
+
+
+LISTED = """# Response to the review
+
+You said that commissioners should publish waiting times for every community mental health service each \
+quarter, so that families can see how long they will wait.
+
+You also said that every school should have a named mental health lead who has received training in \
+recognising self-harm and knows how to refer a pupil for specialist help.
+
+We do not accept that more reporting is needed: our teams already publish both figures every term, and we \
+will not add a second report.
+"""
+
+
+def test_an_answer_after_a_list_of_quoted_concerns_is_linked_to_each(
+    corpus_store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Concerns quoted one after the other and answered together: the answer is linked to all of
+    them, not only the last one quoted, and an answer that disagrees is an answer all the same."""
+    store, _ = corpus_store
+    draft = tmp_path / "response.md"
+    draft.write_text(LISTED)
+    data, _ = _check(store, draft)
+    answer = _passage(data, "We do not accept")
+    linked = {m["passage"]["text"][:20] for m in answer["matches"] if m["answers"]}
+    assert linked == {"Commissioners should", "Every school should "}

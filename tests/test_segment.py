@@ -583,3 +583,85 @@ def test_a_finished_paragraph_or_a_new_sentence_on_the_next_page_is_not_joined()
     passages = segment(blocks)
     check_spans(blocks, passages)
     assert all(p.page_end is None for p in passages)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fragments that are no passages of their own
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_sentence_split_before_a_lower_case_word_stays_one_sentence() -> None:
+    text = (
+        "Training for care staff should focus on: o identifying symptoms of dementia early. o acquiring greater "
+        "awareness of dementia. Staff will also be trained in end of life care."
+    )
+    blocks = [Block("paragraph", text, 1)]
+    passages = segment(blocks, max_words=25)
+    check_spans(blocks, passages)
+    assert [p.text[:20] for p in passages] == ["Training for care st", "Staff will also be t"]
+
+
+def test_a_long_quotation_is_cut_at_a_sentence_not_mid_phrase() -> None:
+    quote = " ".join(f"“Service {i} needs more staff and better links with drug and alcohol teams.”" for i in range(30))
+    passages = segment([Block("paragraph", quote, 1)], max_words=40)
+    assert len(passages) > 3
+    assert all(p.text.startswith("“Service") for p in passages), [p.text[:30] for p in passages]
+
+
+def test_a_table_row_whose_first_cell_wrapped_is_one_block_with_its_table() -> None:
+    blocks = [
+        Block("paragraph", "Table 7 Barriers to supporting people at risk of suicide", 1),
+        Block("paragraph", "I would be worried that asking would make them more likely to", 1),
+        Block("table", "attempt suicide | 53 | 26.2% I have not received training | 115 | 56.9%", 1),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert not any(p.text[0].islower() for p in passages)
+    assert any("more likely to attempt suicide | 53" in " ".join(p.text.split()) for p in passages)
+
+
+def test_a_sentence_that_goes_on_after_a_list_ending_in_a_semicolon_is_not_a_passage_of_its_own() -> None:
+    blocks = [
+        Block("paragraph", "Apart from:", 1),
+        Block("item", "1) the occasional comment on good relations between workers;", 1),
+        Block("item", "2) peer mentoring for people in recovery;", 1),
+        Block("paragraph", "there were few examples of what works well for people with dual diagnosis.", 1),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    assert len(passages) == 1 and passages[0].text.startswith("Apart from:")
+    assert " ".join(passages[0].text.split()).endswith(
+        "in recovery; there were few examples of what works well for people with dual diagnosis."
+    )
+
+
+def test_a_heading_that_opens_a_sentence_is_joined_and_a_label_heading_is_carried() -> None:
+    blocks = [
+        Block("heading", "Life expectancy has increased but", 1),
+        Block("paragraph", "considerable inequalities persist", 1),
+        Block("heading", "PREVENTING WELL", 1),
+        Block("paragraph", "risk of dementia is minimised.", 1),
+        Block("heading", "Figure 2.1, Suicides by deprivation", 1),
+        Block("paragraph", "https://example.org/figure", 1),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    texts = [" ".join(p.text.split()) for p in passages]
+    assert "Life expectancy has increased but considerable inequalities persist" in texts
+    assert "https://example.org/figure" in texts  # an address is no fragment of a sentence
+    prevent = next(p for p in passages if "dementia" in p.text)
+    assert prevent.text == "PREVENTING WELL: risk of dementia is minimised." and prevent.heading == "PREVENTING WELL"
+
+
+def test_a_reference_and_its_address_on_the_next_page_stay_whole() -> None:
+    blocks = [
+        Block("paragraph", "ONS. (2025). Estimates of the population. Retrieved from ONS:", 1),
+        Block("paragraph", "https://www.ons.gov.uk/peoplepopulationandcommunity/population estimates/mid2024", 2),
+        Block("paragraph", "Public Health Research Unit. (2019). Health and Happiness Survey.", 2),
+    ]
+    passages = segment(blocks)
+    check_spans(blocks, passages)
+    joined = " ".join(p.text for p in passages)
+    for block in blocks:  # nothing is lost when a passage over a page break takes in the next paragraph
+        assert block.text in joined
+    assert not any(p.text[0].islower() for p in passages)

@@ -112,8 +112,14 @@ def test_passages_are_whole_statements_not_fragments(ws: Store) -> None:
     pages = {d.id: [ws.page_text(d.id, n) for n in range(1, 400)] for d in ws.documents()}
     lower = [p.text for p in passages if re.match(r"^\W*[a-z]", p.text)]
     # 364 of 6,524 (5.6%) before paragraphs were joined over page and column breaks and lists kept
-    # with their lead-ins; what is left is mostly table cells and infographic labels.
-    assert len(lower) <= 0.015 * len(passages), len(lower)
+    # with their lead-ins; 78 of 5,490 before lower-case sentence splits, wrapped table cells,
+    # headings that open a sentence and label headings were dealt with; 24 of about 5,470 (0.44%) now.
+    # Two kinds are the source's own start and are not counted: a quotation that starts in lower case
+    # (a witness's words cut in by the author: 4) and a column or chart label "% of ..." (5). The 15
+    # left (0.27%) are fragments the text layer cannot place: two-column infographics read across,
+    # rotated chart labels, a table continued on the next page, a footnote "*this ...", web addresses.
+    fragments = [t for t in lower if not re.match(r"^\s*[\"“‘'%]", t)]
+    assert len(fragments) <= 0.003 * len(passages), (len(lower), len(fragments))
     crossing = [p for p in passages if p.page_end is not None]
     assert len(crossing) >= 50 and all(p.page_end == p.page + 1 for p in crossing)
     # no running header or footer survives: no line opens or closes more than a quarter of a
