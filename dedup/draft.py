@@ -324,6 +324,23 @@ def check_parsed(
 
 _TYPE_RANK = {t: n for n, t in enumerate(("verbatim", "near-verbatim", "paraphrase", "related"))}
 
+#: A quotation is *attributed* when the draft passage holding it has at least this many words of its own
+#: around the quoted span ("You told us that ...", "The coroner was concerned that ..."): the mark of a
+#: response, which quotes what it answers. A draft that only restates earlier recommendations as its
+#: own (a strategy repeating a list) has none, and its passages answer nothing.
+ATTRIBUTION_WORDS = 3
+
+#: ... or when it quotes a whole paragraph of at least this many words (a coroner's concern copied as
+#: it stands; a strategy's recommendations are one or two lines).
+QUOTED_PARAGRAPH_WORDS = 40
+#: A response answers one document (a report, a review): a draft whose attributed quotations come from
+#: more than this many corpus documents draws on the literature, and nothing in it is an answer.
+ANSWERED_DOCUMENTS = 2
+
+#: A passage repeating what more than this many corpus documents say is boilerplate (a notice printed
+#: on every document, a stock phrase), not a concern that the passages after it answer.
+ANSWER_MAX_SOURCES = 3
+
 #: Passages after a quotation linked to it as its answer, at most (a response quotes a concern, then
 #: answers it in a few paragraphs; the next quotation starts the next answer).
 ANSWER_PASSAGES = 6
@@ -332,6 +349,22 @@ ANSWER_PASSAGES = 6
 def _rank(m: Match) -> tuple[float, float]:
     # an answer ranks after the repeats and before plain topical relations
     return (2.5 if m.answers else _TYPE_RANK[m.type]), -m.score
+
+
+def _attributed(text: str, m: Match) -> bool:
+    """Whether ``m`` quotes a corpus passage inside words of the draft's own (see ATTRIBUTION_WORDS)."""
+    if m.type not in SAME_STATEMENT:
+        return False
+    if m.quote is None:  # a whole-passage restatement: attributed by words it adds, or a long concern
+        return words(text) - words(m.passage.text) >= ATTRIBUTION_WORDS or words(text) >= QUOTED_PARAGRAPH_WORDS
+    q = m.quote
+    around = words(text[: q.draft_start]) + words(text[q.draft_end :])
+    return around >= ATTRIBUTION_WORDS or words(text[q.draft_start : q.draft_end]) >= QUOTED_PARAGRAPH_WORDS
+
+
+def _boilerplate(matches: list[Match]) -> bool:
+    """Whether the repeats of one draft passage come from more than ANSWER_MAX_SOURCES documents."""
+    return len({m.passage.document.id for m in matches if m.type in SAME_STATEMENT}) > ANSWER_MAX_SOURCES
 
 
 def _link_answers(
@@ -351,15 +384,33 @@ def _link_answers(
     passage repeating a corpus passage (verbatim, near-verbatim or paraphrase, whole or by its aligned
     span). Quotations in consecutive passages are one list of concerns answered together, and a passage
     quoting several concerns at once is answered for all of them: the answer is linked to each, ranked
-    by how close it is to each. An answer that disagrees with the concern is linked too."""
+    by how close it is to each. An answer that disagrees with the concern is linked too.
+
+    Only a response links answers: a draft with at least one attributed quotation (words of its own
+    around a quoted span). A strategy that restates earlier recommendations as its own, one per list
+    item, answers nothing: its next item is a recommendation, not a reply. Nor does a passage
+    repeating the corpus's boilerplate (said in more than :data:`ANSWER_MAX_SOURCES` documents)
+    start an answer."""
     from dedup.match import verdicts
 
+    answered = {
+        m.passage.document.id
+        for r, ms in found.items()
+        if not _boilerplate(list(ms.values()))
+        for m in ms.values()
+        if _attributed(drafts[r].text, m)
+    }
+    if not answered or len(answered) > ANSWERED_DOCUMENTS:
+        return  # not a response: nothing quoted as another's words, or drawn from many documents
     order = sorted(range(len(drafts)), key=lambda r: (drafts[r].page, drafts[r].start))
     quoted: list[Match] = []
     since = 0
     links: list[tuple[int, Match]] = []
     for r in order:
         own = [m for m in found.get(r, {}).values() if m.type in SAME_STATEMENT]
+        if _boilerplate(own):
+            quoted, since = [], 0  # the corpus's boilerplate (a notice on every document): no concern
+            continue
         if own:
             if quoted and since == 0:
                 # Quotations in consecutive passages ("1. ...", "2. ...", then the reply) are one list

@@ -240,3 +240,28 @@ def test_an_answer_after_a_list_of_quoted_concerns_is_linked_to_each(
     answer = _passage(data, "We do not accept")
     linked = {m["passage"]["text"][:20] for m in answer["matches"] if m["answers"]}
     assert linked == {"Commissioners should", "Every school should "}
+
+
+LIST_DRAFT = """# Our strategy
+
+## Recommendations
+
+1. Every school should have a named mental health lead who has received training in recognising \
+self-harm and knows how to refer a pupil for specialist help.
+2. Open a crisis cafe in every market town.
+3. Fund a carers' helpline that is open every evening.
+"""
+
+
+def test_the_next_item_of_a_list_of_recommendations_answers_nothing(
+    corpus_store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A draft that repeats an earlier recommendation and goes on with new ones is not a response: the
+    new items are recommendations of their own, not answers to the repeated one."""
+    store, _ = corpus_store
+    draft = tmp_path / "strategy.md"
+    draft.write_text(LIST_DRAFT)
+    data, _ = _check(store, draft)
+    assert _passage(data, "Every school should have")["status"] == "repeat"
+    for start in ("Open a crisis cafe", "Fund a carers"):
+        assert not any(m["answers"] for m in _passage(data, start)["matches"]), start
