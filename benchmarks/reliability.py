@@ -42,7 +42,7 @@ def _docx(path: Path, n: int) -> Path:
 def docx_reader(tmp: Path) -> None:
     import docx
 
-    from dedup.extract import extract
+    from dedup.read import extract
 
     path = _docx(tmp / "long.docx", 20_000)
     t = time.perf_counter()

@@ -185,7 +185,7 @@ def parse_blocks(blocks: list, page_count: int, metadata: dict[str, str]) -> Par
 
 def parse_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Extract and segment one document file. Raises InputError with a one-line reason."""
-    from dedup.extract import extract
+    from dedup.read import extract
 
     if path.stat().st_size == 0:
         raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
@@ -531,7 +531,7 @@ def _ingest_table(
         if not text:
             empty.append(row_id)
             continue
-        from dedup.extract import blocks_from_text
+        from dedup.read.docs import blocks_from_text
 
         parsed = parse_blocks(blocks_from_text(text), 1, {})
         doc_id = old["id"] if old is not None else store.unique_id(row_id, source)

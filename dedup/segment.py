@@ -637,10 +637,10 @@ def _joiner(head: str, tail: str, vocab: frozenset[str]) -> tuple[int, str]:
     one ("non-" + "governmental", or a hyphenated form the document uses elsewhere)."""
     head = head.rstrip()
     if len(head) >= 2 and head[-1] in "-\u00ad\u2010\u2011" and head[-2].isalpha() and tail[:1].isalpha():
-        from dedup.extract import _keep_hyphen
+        from dedup.text import keep_hyphen
 
         word = head[:-1].rsplit(" ", 1)[-1]
-        if not tail[:1].islower() or _keep_hyphen(word, tail.split(" ", 1)[0], vocab):
+        if not tail[:1].islower() or keep_hyphen(word, tail.split(" ", 1)[0], vocab):
             return len(head), ""
         return len(head) - 1, ""
     return len(head), " "

@@ -428,7 +428,7 @@ def test_the_docx_reader_looks_each_style_up_once_not_once_per_paragraph(
     # minutes on long documents (a 3 MB-XML DOCX took 60 s). The reader caches by style id.
     from docx.parts.document import DocumentPart
 
-    from dedup.extract import extract
+    from dedup.read import extract
 
     calls = []
     real = DocumentPart.get_style
