@@ -73,3 +73,17 @@ JUNK_TITLES = re.compile(
     r"^(untitled|document\d*|title|microsoft word.*|slide \d+|powerpoint presentation)$|\.(docx?|pdf|indd|pptx?|xlsx?|rtf)$",
     re.IGNORECASE,
 )
+
+
+#: Half of a UTF-16 pair on its own: no UTF-8 file can hold one.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def year_of(value: str | int | None) -> int | None:
+    """A year from a value like ``2019``, ``"2019-03-04"``, ``"March 2019"``; None if there is none."""
+    if value is None:
+        return None
+    m = _YEAR.search(str(value))
+    return int(m.group(1)) if m else None
