@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from dedup.errors import DedupError
 from dedup.limits import DEFAULT_LIMITS, Limits
+from dedup.text import YEARS_OPTION
 
 if TYPE_CHECKING:
     from dedup.draft import DraftCheck
@@ -64,7 +64,7 @@ def parse_years(years: str | tuple[int | None, int | None] | None) -> tuple[int 
     if not isinstance(years, str):
         lo, hi = years
     else:
-        m = re.fullmatch(r"\s*(\d{4})?\s*(?:-|\.\.|:)?\s*(\d{4})?\s*", years)
+        m = YEARS_OPTION.fullmatch(years)
         if not m or not (m.group(1) or m.group(2)):
             raise DedupError(f"--years takes a year or a range like 2015-2020, not {years!r}")
         lo = int(m.group(1)) if m.group(1) else None

@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from dedup.errors import ModelError
-from dedup.textnorm import WORD, fold, nfkc
+from dedup.text import WORD, fold, nfkc
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 #: Suffix of the model name recorded for int8 dynamically quantised vectors (never mixed with fp32 ones).

@@ -9,7 +9,6 @@ kinds. :mod:`dedup.read.docs` maps DOCX, HTML and plain text/Markdown onto the s
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from dedup.errors import InputError, UnsupportedFormat
@@ -17,12 +16,11 @@ from dedup.limits import DEFAULT_LIMITS, MB, Limits, too_big
 from dedup.models import Extracted
 from dedup.read.docs import blocks_from_text, check_docx_size, read_docx, read_html, read_text, strip_markdown
 from dedup.read.pdf import read_pdf
+from dedup.text import YEAR
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown")
 
 _ALL_READ = ".pdf .docx .html .txt .md .csv .jsonl"
-
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
 def extract(path: Path, limits: Limits = DEFAULT_LIMITS) -> Extracted:
@@ -74,7 +72,7 @@ def extract(path: Path, limits: Limits = DEFAULT_LIMITS) -> Extracted:
         raise InputError(str(path), too_big("holds", chars, limits.max_chars, "characters of text", "--max-chars"))
     if not result.blocks:
         raise InputError(str(path), "no text found in the file; check that it is the right document")
-    year = _YEAR_RE.search(path.stem)
+    year = YEAR.search(path.stem)
     if year:
         result.metadata["year_from_filename"] = year.group(1)
     return result

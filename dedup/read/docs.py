@@ -10,14 +10,13 @@ from typing import Any
 from dedup.errors import InputError
 from dedup.limits import MB, Limits, too_big
 from dedup.models import Block, BlockKind, Extracted
-from dedup.text import JUNK_TITLES, LIGATURES, clean, join_lines, word_key
+from dedup.text import DOCX_BULLETS, JUNK_TITLES, LIGATURES, TEXT_ITEM, clean, join_lines, word_key
 
 # --------------------------------------------------------------------------------------------
 # plain text / Markdown
 # --------------------------------------------------------------------------------------------
 
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_TEXT_ITEM_RE = re.compile(r"^\s*(?:[-*+•●▪◦‣–]|\d{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivxlc]{1,5}\)|\(\d{1,3}\))\s+(.*)$")
 _SETEXT_RE = re.compile(r"^\s*(=+|-+)\s*$")
 _MD_TABLE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -117,7 +116,7 @@ def blocks_from_text(text: str, page: int = 1) -> list[Block]:
                 i + 1 < len(chunk)
                 and _SETEXT_RE.match(chunk[i + 1])
                 and current_kind is None
-                and not _TEXT_ITEM_RE.match(line)
+                and not TEXT_ITEM.match(line)
             ):
                 emit("heading", [line])
                 current_kind, current = "heading", []  # swallow the underline on the next line
@@ -125,7 +124,7 @@ def blocks_from_text(text: str, page: int = 1) -> list[Block]:
             if current_kind == "heading" and not current and _SETEXT_RE.match(line):
                 current_kind = None
                 continue
-            item = _TEXT_ITEM_RE.match(line)
+            item = TEXT_ITEM.match(line)
             if item and not _SETEXT_RE.match(line):
                 flush(chunk_is_single)
                 current_kind, current = "item", [item.group(1)]
@@ -248,7 +247,7 @@ def _docx_kind(para: Any, text: str, style: str) -> BlockKind:
     ppr = para._p.pPr
     if "list" in lower or (ppr is not None and ppr.find(qn("w:numPr")) is not None):
         return "item"
-    if _TEXT_ITEM_RE.match(text) and text[:1] in "•●▪-–*":
+    if TEXT_ITEM.match(text) and text[:1] in DOCX_BULLETS:
         return "item"
     runs = [r for r in para.runs if r.text.strip()]
     if runs and all(r.bold for r in runs) and _title_like(text):

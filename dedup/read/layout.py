@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dedup.models import Block, BlockKind
-from dedup.text import HYPHENS, clean, join_lines, word_key
+from dedup.text import BULLET_CHARS, GLUED_BULLETS, HYPHENS, NUMBER_MARKER, clean, join_lines, word_key
 
-_BULLET_CHARS = set("•●▪■◦○◆◇►▶➢➤✓✔✗➔→·‣⁃∙−–-*\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0a8\uf06e\uf0e8\uf0a1\uf0b2")
-_NUM_MARKER_RE = re.compile(r"^(?:\d{1,2}[.)]|[a-zA-Z][.)]|\([a-zA-Z0-9]{1,3}\)|[ivxIVX]{1,4}[.)])$")
 _PAGE_NUM_RE = re.compile(
     r"^(?:page\s*)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
@@ -405,9 +403,9 @@ def _marker_of(line: _Line) -> str | None:
     """The list marker a line starts with ('•', '1.', '(a)'...), or None."""
     first = line.words[0]
     t = first.text
-    if len(line.words) > 1 and ((len(t) == 1 and (t in _BULLET_CHARS or first.symbol)) or _NUM_MARKER_RE.match(t)):
+    if len(line.words) > 1 and ((len(t) == 1 and (t in BULLET_CHARS or first.symbol)) or NUMBER_MARKER.match(t)):
         return t
-    if len(t) > 1 and t[0] in "•●▪■◦➢➤\uf0b7\uf0a7" and len(line.words) >= 1:
+    if len(t) > 1 and t[0] in GLUED_BULLETS and len(line.words) >= 1:
         return t[0]
     if t == "o" and len(line.words) > 1 and line.words[1].text[:1].isupper():
         return t  # a second-level bullet set as the letter o ("o Teenagers and ...")
@@ -482,7 +480,7 @@ def _paragraphs(lines: list[_Line], gap_limit: float, body_size: float) -> list[
 
 def _marker_number(marker: str | None) -> int | None:
     """The ordinal of a numbered marker ('3.' -> 3, '(b)' -> 2), None for bullets."""
-    if marker is None or not _NUM_MARKER_RE.match(marker):
+    if marker is None or not NUMBER_MARKER.match(marker):
         return None
     core = marker.strip("().")
     if core.isdigit():
@@ -551,7 +549,7 @@ def _block_text(para: _Para, vocab: set[str]) -> str:
             # a stray icon glyph read as a capital letter before the item's first word ("1. R Ensure ...")
             rest = re.sub(r"^[A-HJ-Z] (?=[A-Z][a-z])", "", rest)
             # keep numbering ("1.", "(a)") which carries meaning; drop bullet glyphs
-            first = f"{marker} {rest}" if _NUM_MARKER_RE.match(marker) else rest
+            first = f"{marker} {rest}" if NUMBER_MARKER.match(marker) else rest
         lines[0] = first
     return clean(join_lines(lines, vocab))
 

@@ -27,7 +27,7 @@ from dedup.read.pdfium import (
     pdfium_shapes,
     words_from_chars,
 )
-from dedup.text import JUNK_TITLES, clean
+from dedup.text import JUNK_TITLES, PDF_DATE_YEAR, clean
 
 _BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _SYMBOL_FONT_RE = re.compile(r"symbol|wingding|dingbat", re.IGNORECASE)
@@ -131,7 +131,7 @@ def _pdf_metadata(raw: dict[str, Any]) -> dict[str, str]:
     if author and author.lower() not in ("unknown", "user", "admin", "administrator"):
         out["author"] = author
     created = text(raw.get("CreationDate"))
-    year = re.match(r"^(?:D:)?((?:19|20)\d{2})", created)
+    year = PDF_DATE_YEAR.match(created)
     if year:
         out["year"] = year.group(1)
     return out
