@@ -30,6 +30,111 @@ _PAGE_NUM_RE = re.compile(
 )
 _NUMERIC_TOKEN_RE = re.compile(r"^[-–(£$€<>~+]*\d[\d.,:%*)]*[%)*]?$")
 
+# ----- thresholds (PDF points, or multiples of a font size where a name says "sizes") ---------------
+# Set on the sample corpus and the West Sussex PDFs (tests/test_extract.py, tests/test_westsussex.py).
+
+#: A gap between two words of a line wider than this (points) is a space; kerning sets letters closer.
+WORD_SPACE = 0.6
+#: Punctuation closer than this (sizes) to the word before belongs to it: "word ." is "word.".
+PUNCT_GAP = 0.3
+#: Below this font size a word is too small to measure gaps by: footnote marks, chart labels.
+MIN_FONT_SIZE = 4.0
+#: A word whose middle is within this (points) of a row's top and bottom is on that row.
+ROW_TOLERANCE = 1
+
+#: Running headers and footers live in this share of the page height at its top and bottom.
+RUNNING_BAND = 0.12
+#: Words this far apart (sizes) in that band are separate pieces (a title left, a page number right).
+RUNNING_PIECE_GAP = 2.5
+#: A piece is running when it recurs on this many pages (documents of up to RUNNING_SHORT_DOC pages:
+#: RUNNING_MIN_PAGES_SHORT): once could be a heading, a running header is on most pages.
+RUNNING_MIN_PAGES = 3
+RUNNING_MIN_PAGES_SHORT = 2
+RUNNING_SHORT_DOC = 4
+#: ... at the same height: tops are bucketed this many points wide, a piece within a bucket of the
+#: height it recurs at, and dropped within RUNNING_TOLERANCE points of it (pages shift a little).
+RUNNING_BUCKET = 3
+RUNNING_TOLERANCE = 4
+
+#: A side of a gutter where more than this share of the words are numbers is a table's column, not text.
+NUMERIC_SIDE = 0.4
+#: Regions narrower than this (points) or of fewer items are not cut into columns.
+MIN_CUT_WIDTH = 100
+MIN_CUT_ITEMS = 6
+#: A gutter is at least this wide: MIN_GUTTER points, or GUTTER_SIZES font sizes.
+MIN_GUTTER = 9.0
+GUTTER_SIZES = 1.0
+#: Gutters are looked for between these shares of a region's width (not in its margins).
+GUTTER_FROM = 0.15
+GUTTER_TO = 0.85
+#: A line takes this many font sizes of height (to count the rows of a region).
+LINE_PITCH = 1.2
+#: Items that may cross a gutter: a share of the region's rows, at least MIN_CROSSINGS (a title
+#: or two across the columns, anywhere) ...
+CROSSINGS_STRICT = 0.1
+MIN_CROSSINGS = 3
+#: ... or, when they all lie above or below the columns, this share (full-width lines above and
+#: below text that wraps a figure).
+CROSSINGS_LOOSE = 0.4
+#: Candidate gutters tried: the CUT_LEVELS least crossed coverage levels, the CUT_RUNS widest at each.
+CUT_LEVELS = 6
+CUT_RUNS = 3
+#: A column side has a left margin: rows starting within MARGIN_TOLERANCE points of one another,
+#: at least MIN_ALIGNED_SHARE of its rows, once it has MIN_COLUMN_ROWS rows.
+MARGIN_TOLERANCE = 4
+MIN_ALIGNED_SHARE = 0.2
+MIN_COLUMN_ROWS = 3
+#: With one short side (a caption beside the text), the gutter must be clear for this many gutters' width.
+CLEAR_GUTTER = 1.5
+#: Regions are cut at most this deep.
+MAX_CUT_DEPTH = 12
+#: A vertical gap larger than this (sizes) splits a region into stretches read one after another.
+STRETCH_GAP = 1.2
+
+#: A word this much larger (times the row's median size) than the rest of its row may be a side heading.
+SIDE_HEADING_SIZE = 1.2
+#: ... set apart from the body text by this (sizes), and under its heading by less than it.
+SIDE_HEADING_GAP = 0.8
+#: Font sizes differing by less than this (points) are the same size.
+SAME_SIZE = 0.5
+
+#: Cells of a borderless table row are separated by gaps wider than this (sizes).
+CELL_GAP = 1.2
+#: A paragraph with no word of at least this many letters is chart debris (axis ticks, lone numbers).
+MIN_WORD_LETTERS = 4
+
+#: The usual line gap of a page is the median of gaps up to USUAL_GAP_MAX sizes between lines of the
+#: same size (at least MIN_GAPS of them; else DEFAULT_GAP sizes) ...
+USUAL_GAP_MAX = 2.5
+MIN_GAPS = 3
+DEFAULT_GAP = 0.25
+#: ... and a paragraph breaks where the gap exceeds it by PARAGRAPH_GAP sizes (at least
+#: PARAGRAPH_GAP_MIN points): clearly more than the usual leading, which varies within a paragraph.
+PARAGRAPH_GAP = 0.35
+PARAGRAPH_GAP_MIN = 2.0
+#: A line whose font size changes by this much (points) from the line before starts a paragraph.
+STYLE_SIZE_CHANGE = 0.8
+#: A line is bold when this share of its characters is, plain when at most PLAIN_LINE is.
+BOLD_LINE = 0.9
+PLAIN_LINE = 0.1
+#: A line this far (sizes) above the one before jumped back up the page: another region.
+JUMP_BACK = 0.5
+#: A line left of its list item's first line by more than this (points) ends the item.
+ITEM_INDENT = 3
+#: The body font size when a document has no text to measure, and the share of bold characters
+#: from which the body itself is bold (then bold alone makes no heading).
+DEFAULT_BODY_SIZE = 10.0
+BOLD_BODY = 0.6
+
+#: A heading has at most HEADING_MAX_LINES lines and HEADING_MAX_WORDS words, and is set at least
+#: HEADING_SIZE times the body size, or HEADING_SIZE_STEP points larger when it has at most
+#: SHORT_HEADING_WORDS words; or bold in a plain body.
+HEADING_MAX_LINES = 3
+HEADING_MAX_WORDS = 20
+HEADING_SIZE = 1.15
+HEADING_SIZE_STEP = 0.8
+SHORT_HEADING_WORDS = 8
+
 
 @dataclass
 class Word:
@@ -91,7 +196,7 @@ class _Line:
         for w in ws:
             if prev is not None:
                 gap = w.x0 - prev.x1
-                if gap > 0.6 and not (w.text[0] in ".,;:!?)]" and gap < 0.3 * w.size):
+                if gap > WORD_SPACE and not (w.text[0] in ".,;:!?)]" and gap < PUNCT_GAP * w.size):
                     parts.append(" ")
             parts.append(w.text)
             prev = w
@@ -116,14 +221,14 @@ def _norm_row(text: str) -> str:
 
 def _zone_segments(page: Page) -> list[tuple[str, float, list[Word]]]:
     """Rows in the top and bottom 12% of the page, split where words are far apart."""
-    band = page.height * 0.12
+    band = page.height * RUNNING_BAND
     zone = [w for w in page.words if w.bottom <= band or w.top >= page.height - band]
     segments: list[tuple[str, float, list[Word]]] = []
     for row in group_rows(zone):
         row.sort(key=lambda w: w.x0)
         current: list[Word] = [row[0]]
         for w in row[1:]:
-            if w.x0 - current[-1].x1 > 2.5 * max(w.size, current[-1].size, 4.0):
+            if w.x0 - current[-1].x1 > RUNNING_PIECE_GAP * max(w.size, current[-1].size, MIN_FONT_SIZE):
                 segments.append(_segment(current))
                 current = []
             current.append(w)
@@ -142,7 +247,7 @@ def group_rows(words: list[Word]) -> list[list[Word]]:
             last = rows[-1]
             ref_top = min(x.top for x in last)
             ref_bottom = max(x.bottom for x in last)
-            if ref_top - 1 <= w.mid <= ref_bottom + 1:
+            if ref_top - ROW_TOLERANCE <= w.mid <= ref_bottom + ROW_TOLERANCE:
                 last.append(w)
                 continue
         rows.append([w])
@@ -159,22 +264,22 @@ def _remove_running(pages: list[Page]) -> None:
         per_page.append(segs)
         for text, top, _ in segs:
             seen[_norm_row(text)].append((page.number, top))
-    needed = 2 if n <= 4 else 3
+    needed = RUNNING_MIN_PAGES_SHORT if n <= RUNNING_SHORT_DOC else RUNNING_MIN_PAGES
     running: dict[str, list[float]] = {}
     for key, hits in seen.items():
         if not any(c.isalnum() for c in key) and key.strip("#") == "":
             continue
         # cluster by height: a running header sits at (nearly) the same y on every page
-        tops = Counter(round(t / 3) for _, t in hits)
+        tops = Counter(round(t / RUNNING_BUCKET) for _, t in hits)
         for bucket, _count in tops.most_common():
-            near = {p for p, t in hits if abs(t / 3 - bucket) <= 1.0}
+            near = {p for p, t in hits if abs(t / RUNNING_BUCKET - bucket) <= 1.0}
             if len(near) >= needed and len(near) >= min(n, 2):
-                running.setdefault(key, []).append(bucket * 3)
+                running.setdefault(key, []).append(bucket * RUNNING_BUCKET)
     for page, segs in zip(pages, per_page, strict=True):
         drop: set[int] = set()
         for text, top, words in segs:
             key = _norm_row(text)
-            if _PAGE_NUM_RE.match(text.strip()) or any(abs(top - y) <= 4 for y in running.get(key, [])):
+            if _PAGE_NUM_RE.match(text.strip()) or any(abs(top - y) <= RUNNING_TOLERANCE for y in running.get(key, [])):
                 drop.update(id(w) for w in words)
         if drop:
             page.words = [w for w in page.words if id(w) not in drop]
@@ -190,7 +295,7 @@ def _is_numeric_side(items: list[Box]) -> bool:
     if not words:
         return False
     numeric = sum(1 for w in words if _NUMERIC_TOKEN_RE.match(w.text))
-    return numeric / len(words) > 0.4
+    return numeric / len(words) > NUMERIC_SIDE
 
 
 def _vertical_cut(items: list[Box], size: float) -> tuple[float, list[Box]] | None:
@@ -203,7 +308,7 @@ def _vertical_cut(items: list[Box], size: float) -> tuple[float, list[Box]] | No
     rx0 = min(b.x0 for b in items)
     rx1 = max(b.x1 for b in items)
     width = rx1 - rx0
-    if width < 100 or len(items) < 6:
+    if width < MIN_CUT_WIDTH or len(items) < MIN_CUT_ITEMS:
         return None
     n = int(width) + 2
     diff = np.zeros(n + 1, dtype=np.int32)
@@ -212,8 +317,8 @@ def _vertical_cut(items: list[Box], size: float) -> tuple[float, list[Box]] | No
     np.add.at(diff, starts, 1)
     np.add.at(diff, np.minimum(ends, n), -1)
     cov = np.cumsum(diff)[:n]
-    gap = int(max(9.0, 1.0 * size))
-    lo, hi = int(width * 0.15), int(width * 0.85) - gap
+    gap = int(max(MIN_GUTTER, GUTTER_SIZES * size))
+    lo, hi = int(width * GUTTER_FROM), int(width * GUTTER_TO) - gap
     if hi <= lo:
         return None
     # max coverage in every window of `gap` points starting in [lo, hi]
@@ -221,15 +326,15 @@ def _vertical_cut(items: list[Box], size: float) -> tuple[float, list[Box]] | No
     wmax = windows.max(axis=1)
     # rows in the region, to judge how many crossings are tolerable
     height = max(b.bottom for b in items) - min(b.top for b in items)
-    rows = max(1.0, height / max(size * 1.2, 1.0))
-    strict = max(3, int(rows * 0.1))  # a title or two across the columns, anywhere
-    loose = max(strict, int(rows * 0.4))  # full-width lines above/below text that wraps a figure
+    rows = max(1.0, height / max(size * LINE_PITCH, 1.0))
+    strict = max(MIN_CROSSINGS, int(rows * CROSSINGS_STRICT))  # a title or two across the columns, anywhere
+    loose = max(strict, int(rows * CROSSINGS_LOOSE))  # full-width lines above/below text that wraps a figure
     levels = sorted({int(v) for v in np.unique(wmax) if v <= loose})
     tried: set[int] = set()
-    for level in levels[:6]:
+    for level in levels[:CUT_LEVELS]:
         at = np.flatnonzero(wmax <= level)
         runs = np.split(at, np.flatnonzero(np.diff(at) != 1) + 1)
-        for run in sorted(runs, key=len, reverse=True)[:3]:
+        for run in sorted(runs, key=len, reverse=True)[:CUT_RUNS]:
             cut = rx0 + lo + (run[0] + run[-1] + gap) / 2.0
             if int(cut) in tried:
                 continue
@@ -267,9 +372,9 @@ def _columns_ok(items: list[Box], crossing: list[Box], cut: float, cov: Any, rx0
     columns = 0
     for side in (left, right):
         lefts = [min(b.x0 for b in row) for row in group_rows(side)]
-        aligned = max(sum(1 for x in lefts if 0 <= x - m <= 4) for m in lefts)
-        if len(lefts) >= 3:
-            if aligned < max(2, 0.2 * len(lefts)):
+        aligned = max(sum(1 for x in lefts if 0 <= x - m <= MARGIN_TOLERANCE) for m in lefts)
+        if len(lefts) >= MIN_COLUMN_ROWS:
+            if aligned < max(2, MIN_ALIGNED_SHARE * len(lefts)):
                 return False
             columns += 1
     if columns == 0:
@@ -282,7 +387,7 @@ def _columns_ok(items: list[Box], crossing: list[Box], cut: float, cov: Any, rx0
             while 0 <= i < len(cov) and cov[i] == 0:
                 clear += 1
                 i += step
-        if clear < 1.5 * gap:
+        if clear < CLEAR_GUTTER * gap:
             return False
     return not (_is_numeric_side(left) or _is_numeric_side(right))
 
@@ -314,7 +419,7 @@ def _bands(items: list[Box], crossing: list[Box]) -> list[list[Box]]:
 
 def _reading_order(items: list[Box], size: float, depth: int = 0) -> list[list[Box]]:
     """Recursive whitespace cut: regions (leaves) in reading order."""
-    if len(items) < 2 or depth > 12:
+    if len(items) < 2 or depth > MAX_CUT_DEPTH:
         return [items] if items else []
     cut = _vertical_cut(items, size)
     if cut is not None:
@@ -335,7 +440,7 @@ def _reading_order(items: list[Box], size: float, depth: int = 0) -> list[list[B
     pieces: list[list[Box]] = [[ordered[0]]]
     bottom = ordered[0].bottom
     for b in ordered[1:]:
-        if b.top - bottom > 1.2 * size:
+        if b.top - bottom > STRETCH_GAP * size:
             pieces.append([])
         pieces[-1].append(b)
         bottom = max(bottom, b.bottom)
@@ -365,18 +470,20 @@ def _side_heading_words(rows: list[list[Word]]) -> list[list[Word]]:
         body = statistics.median(w.size for w in row)
         moved = []
         for w in row:
-            if w.size < 1.2 * body or all(x.size >= 1.2 * body for x in row):
+            if w.size < SIDE_HEADING_SIZE * body or all(x.size >= SIDE_HEADING_SIZE * body for x in row):
                 continue
             near_body = min(
-                (abs(x.x0 - w.x1) if x.x0 >= w.x1 else abs(w.x0 - x.x1)) for x in row if x.size < 1.2 * body
+                (abs(x.x0 - w.x1) if x.x0 >= w.x1 else abs(w.x0 - x.x1))
+                for x in row
+                if x.size < SIDE_HEADING_SIZE * body
             )
-            if near_body < 0.8 * w.size:
+            if near_body < SIDE_HEADING_GAP * w.size:
                 continue
             for back in range(1, min(3, len(out)) + 1):
                 above = out[-back]
                 if (
-                    all(abs(x.size - w.size) < 0.5 for x in above)
-                    and 0 <= w.top - max(x.bottom for x in above) < 0.8 * w.size
+                    all(abs(x.size - w.size) < SAME_SIZE for x in above)
+                    and 0 <= w.top - max(x.bottom for x in above) < SIDE_HEADING_GAP * w.size
                     and min(x.x0 for x in above) - 2 <= w.x0 <= max(x.x1 for x in above) + 2
                 ):
                     # read as the heading's last word (the line it wrapped onto), not into the body line
@@ -428,7 +535,7 @@ def _numeric_row(line: _Line) -> list[str] | None:
         return None
     cells: list[list[Word]] = [[line.words[0]]]
     for w in line.words[1:]:
-        if w.x0 - cells[-1][-1].x1 > 1.2 * max(w.size, 4.0):
+        if w.x0 - cells[-1][-1].x1 > CELL_GAP * max(w.size, MIN_FONT_SIZE):
             cells.append([])
         cells[-1].append(w)
     numeric = [c for c in cells if all(_NUMERIC_TOKEN_RE.match(w.text) for w in c) and sum(len(w.text) for w in c) >= 2]
@@ -456,17 +563,17 @@ def _paragraphs(lines: list[_Line], gap_limit: float, body_size: float) -> list[
                 marker = number = None  # "... (CI 0.85-" / "91) and ..." is a wrapped line, not item 91
             # a bold line followed by a plain one (or the reverse) is a style break, except inside a
             # list item, whose bold lead-in often fills the first line
-            style_change = abs(line.size - prev.size) >= 0.8 or (
+            style_change = abs(line.size - prev.size) >= STYLE_SIZE_CHANGE or (
                 paras[-1].kind != "item"
-                and (line.bold >= 0.9) != (prev.bold >= 0.9)
-                and min(line.bold, prev.bold) <= 0.1
+                and (line.bold >= BOLD_LINE) != (prev.bold >= BOLD_LINE)
+                and min(line.bold, prev.bold) <= PLAIN_LINE
             )
             new = (
                 gap > gap_limit * (line.size / body_size if body_size else 1.0)
-                or gap < -0.5 * line.size  # jumped back up: a different region
+                or gap < -JUMP_BACK * line.size  # jumped back up: a different region
                 or style_change
                 or marker is not None
-                or (paras[-1].kind == "item" and item_indent is not None and line.x0 < item_indent - 3)
+                or (paras[-1].kind == "item" and item_indent is not None and line.x0 < item_indent - ITEM_INDENT)
             )
             if not new:
                 paras[-1].lines.append(line)
@@ -518,13 +625,13 @@ def _split_tables(lines: list[_Line], gap_limit: float, body_size: float) -> lis
 def _meaningful(para: _Para) -> bool:
     """False for chart debris: axis ticks, rotated labels split into letters, lone numbers."""
     text = " ".join(ln.text for ln in para.lines)
-    return any(sum(1 for c in tok if c.isalpha()) >= 4 for tok in text.split())
+    return any(sum(1 for c in tok if c.isalpha()) >= MIN_WORD_LETTERS for tok in text.split())
 
 
 def _is_heading(para: _Para, body_size: float, body_bold: bool) -> bool:
     text = " ".join(ln.text for ln in para.lines)
     words = text.split()
-    if len(para.lines) > 3 or len(words) > 20 or len(text) < 3:
+    if len(para.lines) > HEADING_MAX_LINES or len(words) > HEADING_MAX_WORDS or len(text) < 3:
         return False
     if text[-1] in ".,;:" or not any(c.isalpha() for c in text):
         return False
@@ -532,8 +639,10 @@ def _is_heading(para: _Para, body_size: float, body_bold: bool) -> bool:
     if not first or first.islower():
         return False
     size = max(ln.size for ln in para.lines)
-    bold = min(ln.bold for ln in para.lines) >= 0.9
-    bigger = size >= body_size * 1.15 or (size >= body_size + 0.8 and len(words) <= 8)
+    bold = min(ln.bold for ln in para.lines) >= BOLD_LINE
+    bigger = size >= body_size * HEADING_SIZE or (
+        size >= body_size + HEADING_SIZE_STEP and len(words) <= SHORT_HEADING_WORDS
+    )
     if para.kind == "item" and not bigger:
         return False
     return bigger or (bold and not body_bold)
@@ -566,8 +675,8 @@ def page_blocks(pages: list[Page]) -> list[Block]:
             total_chars += len(w.text)
             bold_chars += len(w.text) if w.bold else 0
             vocab.add(word_key(w.text))
-    body_size = size_count.most_common(1)[0][0] if size_count else 10.0
-    body_bold = total_chars > 0 and bold_chars / total_chars > 0.6
+    body_size = size_count.most_common(1)[0][0] if size_count else DEFAULT_BODY_SIZE
+    body_bold = total_chars > 0 and bold_chars / total_chars > BOLD_BODY
 
     blocks: list[Block] = []
     for page in pages:
@@ -583,7 +692,7 @@ def page_blocks(pages: list[Page]) -> list[Block]:
             lines = _lines_of(words) if words else []
             for a, b in zip(lines, lines[1:], strict=False):
                 g = b.top - a.bottom
-                if -1 < g < 2.5 * body_size and abs(a.size - b.size) < 0.5:
+                if -1 < g < USUAL_GAP_MAX * body_size and abs(a.size - b.size) < SAME_SIZE:
                     gaps.append(g)
             entries: list[_Line | RuledTable] = sorted([*tables, *lines], key=lambda e: e.top)
             run: list[_Line] = []
@@ -597,8 +706,8 @@ def page_blocks(pages: list[Page]) -> list[Block]:
                     run.append(entry)
             if run:
                 region_lines.append(run)
-        usual = statistics.median(gaps) if len(gaps) >= 3 else 0.25 * body_size
-        gap_limit = usual + max(2.0, 0.35 * body_size)
+        usual = statistics.median(gaps) if len(gaps) >= MIN_GAPS else DEFAULT_GAP * body_size
+        gap_limit = usual + max(PARAGRAPH_GAP_MIN, PARAGRAPH_GAP * body_size)
         for chunk in region_lines:
             if isinstance(chunk, RuledTable):
                 blocks.append(Block("table", "\n".join(chunk.rows), page.number))

@@ -29,6 +29,28 @@ from dedup.read.pdfium import (
 )
 from dedup.text import JUNK_TITLES, PDF_DATE_YEAR, clean
 
+#: Ruled tables and vector graphics are looked for on pages with at least this many edges (a box).
+MIN_EDGES = 4
+#: A bullet drawn as a shape (a dot, a square) is BULLET_MIN to BULLET_MAX points wide and high, and
+#: about as wide as high (BULLET_RATIO); a page with more than MAX_DRAWN_BULLETS such shapes is a chart.
+BULLET_MIN = 1.5
+BULLET_MAX = 8
+BULLET_RATIO = (0.6, 1.6)
+MAX_DRAWN_BULLETS = 400
+#: ... alone (no other such shape within BULLET_CROWD points: that is an icon drawn in pieces), with
+#: its line's first word at most BULLET_TEXT_GAP points to its right and nothing within BULLET_CLEAR
+#: points to its left (else a chart marker or an inline symbol).
+BULLET_CROWD = 10
+BULLET_TEXT_GAP = 20
+BULLET_CLEAR = 30
+#: A footnote number set small (at most SUPERSCRIPT_SIZE of the word before), raised (its bottom
+#: SUPERSCRIPT_RAISE sizes above that word's), right after it (within SUPERSCRIPT_GAP points).
+SUPERSCRIPT_SIZE = 0.8
+SUPERSCRIPT_RAISE = 0.15
+SUPERSCRIPT_GAP = 1.5
+#: A ruled table whose cells are less than this share filled is a chart's gridlines, not a table.
+MIN_TABLE_FILL = 0.4
+
 _BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _SYMBOL_FONT_RE = re.compile(r"symbol|wingding|dingbat", re.IGNORECASE)
 
@@ -159,7 +181,7 @@ def _read_pdfium_page(doc: Any, index: int, programs: dict[tuple[str, int], str]
     finally:
         page.close()
     tables: list[Any] = []
-    if shapes.edge_count() >= 4:
+    if shapes.edge_count() >= MIN_EDGES:
         tables = TablePage(chars, shapes.edges(), (0.0, 0.0, width, height)).find_tables()
     return _page_data(index + 1, (0.0, 0.0, width, height), words_from_chars(chars), tables, shapes)
 
@@ -168,7 +190,7 @@ def _read_pdfium_page(doc: Any, index: int, programs: dict[tuple[str, int], str]
 
 
 def _read_page(page: Any, number: int) -> Page:
-    tables = page.find_tables() if len(page.edges) >= 4 else []
+    tables = page.find_tables() if len(page.edges) >= MIN_EDGES else []
     raw_words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
     shapes = Shapes(lines=[], rects=list(page.rects), curves=list(page.curves))
     return _page_data(number, tuple(float(v) for v in page.bbox), raw_words, tables, shapes)
@@ -231,23 +253,24 @@ def _graphic_bullets(shapes: Shapes, words: list[Word], dx: float, dy: float) ->
     found = [
         o
         for o in (*shapes.curves, *shapes.rects)
-        if 1.5 <= o["x1"] - o["x0"] <= 8
-        and 1.5 <= o["bottom"] - o["top"] <= 8
-        and 0.6 <= (o["x1"] - o["x0"]) / (o["bottom"] - o["top"]) <= 1.6
+        if BULLET_MIN <= o["x1"] - o["x0"] <= BULLET_MAX
+        and BULLET_MIN <= o["bottom"] - o["top"] <= BULLET_MAX
+        and BULLET_RATIO[0] <= (o["x1"] - o["x0"]) / (o["bottom"] - o["top"]) <= BULLET_RATIO[1]
     ]
-    if not found or len(found) > 400:
+    if not found or len(found) > MAX_DRAWN_BULLETS:
         return []
     centres = [((o["x0"] + o["x1"]) / 2, (o["top"] + o["bottom"]) / 2) for o in found]
     out: list[Word] = []
     for o, (cx0, cy0) in zip(found, centres, strict=True):
-        if sum(1 for x, y in centres if abs(x - cx0) < 10 and abs(y - cy0) < 10) > 1:
+        if sum(1 for x, y in centres if abs(x - cx0) < BULLET_CROWD and abs(y - cy0) < BULLET_CROWD) > 1:
             continue  # part of an icon drawn from many small pieces, not a lone bullet
         sx1, cy = float(o["x1"]) - dx, (float(o["top"]) + float(o["bottom"])) / 2 - dy
-        right = [w for w in words if w.top <= cy <= w.bottom and 0 <= w.x0 - sx1 <= 20]
+        right = [w for w in words if w.top <= cy <= w.bottom and 0 <= w.x0 - sx1 <= BULLET_TEXT_GAP]
         if not right:
             continue
         if any(
-            w.x1 <= float(o["x0"]) - dx and w.top <= cy <= w.bottom and float(o["x0"]) - dx - w.x1 < 30 for w in words
+            w.x1 <= float(o["x0"]) - dx and w.top <= cy <= w.bottom and float(o["x0"]) - dx - w.x1 < BULLET_CLEAR
+            for w in words
         ):
             continue  # something just left of it: a chart marker or inline symbol, not a list bullet
         nearest = min(right, key=lambda w: w.x0)
@@ -271,7 +294,7 @@ def _table_from(found: Any) -> RuledTable | None:
     if len(cleaned) < 2 or ncols < 2 or len(multi) < 2:
         return None  # one-cell boxes, banners, single rows: leave them to the prose reader
     filled = sum(1 for r in cleaned for c in r if c) / max(1, sum(len(r) for r in cleaned))
-    if filled < 0.4:
+    if filled < MIN_TABLE_FILL:
         return None  # a chart's gridlines with a few scattered labels, not a table
     lines = [" | ".join(c for c in r) for r in cleaned]
     x0, top, x1, bottom = found.bbox
@@ -287,9 +310,9 @@ def _drop_superscripts(words: list[Word]) -> list[Word]:
             prev is not None
             and w.text.replace(",", "").isdigit()
             and len(w.text) <= 5
-            and w.size <= prev.size * 0.8
-            and 0 <= w.x0 - prev.x1 < 1.5
-            and w.bottom < prev.bottom - 0.15 * prev.size
+            and w.size <= prev.size * SUPERSCRIPT_SIZE
+            and 0 <= w.x0 - prev.x1 < SUPERSCRIPT_GAP
+            and w.bottom < prev.bottom - SUPERSCRIPT_RAISE * prev.size
             and prev.text[-1:].isalpha()
         ):
             prev.x1 = w.x1  # keep "year3." as "year." without a gap before the full stop
