@@ -16,7 +16,8 @@ from rich.console import Console
 
 from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS
-from dedup.output import Format, Table, emit
+from dedup.render.output import emit
+from dedup.render.table import Format, Table
 
 if TYPE_CHECKING:
     from dedup.corpus import Corpus
@@ -131,7 +132,7 @@ def check_output(
 ) -> None:
     """Refuse, before doing any work, an output that cannot be written (xlsx without --out, a folder)
     or that would overwrite the store or an input of this run."""
-    from dedup.output import resolve_format
+    from dedup.render.output import resolve_format
     from dedup.safeio import check_destination
     from dedup.store import default_store_path
 
@@ -308,7 +309,7 @@ def ingest(
 @command()
 def docs(fmt: FormatOpt = Format.table, out: OutOpt = None) -> None:
     """List the documents in the store with their metadata, passage counts, and what metadata is missing."""
-    from dedup.output import document_json
+    from dedup.render.shapes import document_json
 
     check_output(fmt, out)
     with open_corpus() as corpus:
@@ -495,7 +496,7 @@ def links(
     """Cross-document links: passages that say the same thing, with a score and a type."""
     check_output(fmt, out)
     from dedup.corpus import link_types
-    from dedup.output import document_json, link_json
+    from dedup.render.shapes import document_json, link_json
 
     types = link_types(link_type)
     with open_corpus(model) as corpus:
@@ -730,7 +731,7 @@ def _run_recurring(
     themes: bool = False,
     units: bool = False,
 ) -> None:
-    from dedup.output import cluster_json
+    from dedup.render.shapes import cluster_json
 
     with progress_bar("clustering passages") as (advance, total):
         total(1)
@@ -852,13 +853,13 @@ def check(
     so, and it and its versions are left out of the matches unless --include-self is given.
     """
     check_output(fmt, out, [draft], html=html)
-    from dedup.output import resolve_format
+    from dedup.render.output import resolve_format
 
     fmt = resolve_format(fmt, out)  # `--out c.xlsx` is XLSX with every sheet, as `--format xlsx` is
     limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     from datetime import datetime
 
-    from dedup.output import draft_check_json
+    from dedup.render.shapes import draft_check_json
 
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
@@ -931,7 +932,7 @@ def check(
             csv_table=1,
         )
         if html is not None:
-            from dedup.report import render_check_report
+            from dedup.render.html import render_check_report
 
             data["generated"] = datetime.now().strftime("%Y-%m-%d %H:%M")
             render_check_report(_shareable(data), html)
@@ -968,7 +969,7 @@ def report(
 ) -> None:
     """A report to share: the corpus at a glance, recurring recommendations with evidence and timelines,
     organisations repeating each other, and document overlaps. Opens in any browser, offline."""
-    from dedup.report import render_corpus_report
+    from dedup.render.html import render_corpus_report
 
     check_output(None, None, html=html)
     with open_corpus(model) as corpus:

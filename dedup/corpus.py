@@ -476,7 +476,7 @@ class Corpus:
         recommendations (at most ``limit``; 0 for all), which organisation repeats which, and the
         documents that repeat each other most."""
         from dedup.links import document_overlaps, organisation_matrix
-        from dedup.output import cluster_json, document_json
+        from dedup.render.shapes import cluster_json, document_json
 
         found = self.links()
         every = self.recurring(all_passages=all_passages, min_documents=min_documents, themes=True)

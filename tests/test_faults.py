@@ -212,7 +212,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(hostile_store: Path) 
     code, out, _ = run(hostile_store, "docs", "--format", "csv")
     row = list(csv.DictReader(io.StringIO(out)))[0]
     assert row["title"].startswith("'=HYPERLINK") and row["organisation"].startswith("'+cmd")
-    from dedup.output import neutralise
+    from dedup.render.table import neutralise
 
     for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(bad) == "'" + bad

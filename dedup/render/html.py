@@ -1,6 +1,6 @@
 """Self-contained HTML reports: the corpus report and the draft check.
 
-Both functions take the plain dicts the CLI already emits as JSON (see :mod:`dedup.output`), so this
+Both functions take the plain dicts the CLI already emits as JSON (see :mod:`dedup.render.shapes`), so this
 module needs neither the store nor the models. Each report is one HTML file with inline CSS and
 inline SVG charts drawn by matplotlib: it opens offline, prints, and runs no script.
 
