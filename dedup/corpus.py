@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS, Limits
+from dedup.models import Metadata
 from dedup.text import YEARS_OPTION
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from dedup.embed import Embedder, ProgressFn, VectorSpace
     from dedup.index import IndexStats
     from dedup.ingest import FileResult, IngestReport, TableColumns
-    from dedup.links import Overlap, TextComparison
+    from dedup.links import OrgMatrix, Overlap, TextComparison
     from dedup.models import Document, Link, LinkType, Verdict
     from dedup.recurring import Cluster
     from dedup.store import Store
@@ -49,6 +50,33 @@ class Organisation:
     body: str | None
     set_by: str | None
     documents: int
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """Counts over every recurring recommendation, whatever the report's limit: clusters, those
+    labelled ``recurring``, those across organisations, those labelled ``duplicated-effort``, the
+    clusters that only share a theme, and the bodies that wrote the documents."""
+
+    clusters: int
+    recurring: int
+    across: int
+    duplicated: int
+    theme_only: int
+    organisations: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``dedup report`` shows (:meth:`Corpus.report`)."""
+
+    generated: datetime
+    store: Path
+    documents: list[Document]
+    summary: ReportSummary
+    clusters: list[Cluster]  # the recurring recommendations shown, most repeated first
+    org_matrix: OrgMatrix
+    overlaps: list[Overlap]  # the document pairs repeating each other most
 
 
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
@@ -239,24 +267,38 @@ class Corpus:
     ) -> IngestReport:
         """Read files and folders (searched recursively) into the store; unchanged files do no work.
         Metadata comes from ``manifest`` (or a manifest.csv beside the files), else the arguments.
-        Files that cannot be read are in the report's ``failed``; the others are added."""
-        from dedup.ingest import Metadata
+        Files that cannot be read are in the report's ``failed``; the others are added. Stopped with
+        Ctrl-C, it raises :class:`~dedup.errors.Interrupted` saying what was kept."""
         from dedup.ingest import ingest as run_ingest
 
         self._indexed = False
         files = _paths(paths)
         if title and len(files) > 1:
             raise DedupError("--title names one document: give a single file with it")
-        return run_ingest(
-            self.store,
-            files,
-            manifest=Path(manifest) if manifest is not None else None,
-            metadata=Metadata(title=title, organisation=organisation, year=year),
-            columns=columns,
-            limits=limits,
-            on_result=on_result,
-            on_total=on_total,
-        )
+        seen: list[FileResult] = []
+
+        def done(result: FileResult) -> None:
+            seen.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        try:
+            return run_ingest(
+                self.store,
+                files,
+                manifest=Path(manifest) if manifest is not None else None,
+                metadata=Metadata(title=title, organisation=organisation, year=year),
+                columns=columns,
+                limits=limits,
+                on_result=done,
+                on_total=on_total,
+            )
+        except KeyboardInterrupt:
+            stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
+            raise Interrupted(
+                f"ingest stopped after {len(seen)} files; the {stored} files added or replaced are kept whole "
+                "(a file being written was not): run the same command again to continue"
+            ) from None
 
     def remove(self, ref: str) -> Document:
         """Take a document (id, path or file name) out of the store and its index."""
@@ -471,44 +513,35 @@ class Corpus:
         va, vb = self.embedder.embed(texts_a), self.embedder.embed(texts_b)
         return verdicts(list(zip(texts_a, texts_b, strict=True)), (va * vb).sum(axis=1))
 
-    def report_data(self, *, all_passages: bool = False, min_documents: int = 2, limit: int = 50) -> dict[str, Any]:
-        """What the HTML report shows, as JSON-ready data: the documents, a summary, the recurring
-        recommendations (at most ``limit``; 0 for all), which organisation repeats which, and the
-        documents that repeat each other most."""
+    def report(self, *, all_passages: bool = False, min_documents: int = 2, limit: int = 50) -> Report:
+        """What the HTML report shows: the documents, a summary, the recurring recommendations (at most
+        ``limit``; 0 for all), which organisation repeats which, and the documents that repeat each
+        other most."""
         from dedup.links import document_overlaps, organisation_matrix
-        from dedup.render.shapes import cluster_json, document_json
 
         found = self.links()
         every = self.recurring(all_passages=all_passages, min_documents=min_documents, themes=True)
         clusters = [c for c in every if c.documents >= min_documents]  # the rest only share a theme
         store = self.store
         documents = store.documents()
-        return {
-            "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "store": str(store.path),
-            "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
-            "summary": {  # over every cluster, whatever the limit
-                "clusters": len(clusters),
-                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
-                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
-                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
-                "theme_only": len(every) - len(clusters),
-                "organisations": len(
+        return Report(
+            generated=datetime.now(),
+            store=store.path,
+            documents=documents,
+            summary=ReportSummary(
+                clusters=len(clusters),
+                recurring=sum(1 for c in clusters if "recurring" in c.labels),
+                across=sum(1 for c in clusters if c.scope == "across-organisations"),
+                duplicated=sum(1 for c in clusters if "duplicated-effort" in c.labels),
+                theme_only=len(every) - len(clusters),
+                organisations=len(
                     {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
                     - {""}
                 ),
-            },
-            "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": organisation_matrix(found, store.body_of),
-            "overlaps": [
-                {
-                    "a": document_json(o.a),
-                    "b": document_json(o.b),
-                    "links": o.links,
-                    "share_a": o.share_a,
-                    "share_b": o.share_b,
-                }
-                for o in document_overlaps(found, documents)[:REPORT_OVERLAPS]
-                if o.score >= REPORT_MIN_OVERLAP
+            ),
+            clusters=clusters[:limit] if limit else clusters,
+            org_matrix=organisation_matrix(found, store.body_of),
+            overlaps=[
+                o for o in document_overlaps(found, documents)[:REPORT_OVERLAPS] if o.score >= REPORT_MIN_OVERLAP
             ],
-        }
+        )

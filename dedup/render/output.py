@@ -86,6 +86,30 @@ def resolve_format(fmt: Format, out: Path | None) -> Format:
     return fmt
 
 
+def check_destinations(
+    fmt: Format | None,
+    out: Path | None,
+    store: Path,
+    inputs: Sequence[Path | str | None] = (),
+    html: Path | None = None,
+) -> None:
+    """Refuse, before doing any work, an output that cannot be written (xlsx without --out, a folder)
+    or that would overwrite the store or an input of this run."""
+    from dedup.safeio import check_destination
+
+    given = [Path(p) for p in inputs if p]
+    if fmt is not None:
+        resolve_format(fmt, out)
+    for dest, option in ((out, "--out"), (html, "--html")):
+        if dest is None:
+            continue
+        if dest.is_dir():
+            raise DedupError(f"{option} {dest} is a folder; give a file name, e.g. {dest / 'report.html'}")
+        check_destination(dest, store, given, option)
+    if out is not None and html is not None and out.resolve() == html.resolve():
+        raise DedupError("--out and --html name the same file; give them different names")
+
+
 def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, console: Any, csv_table: int = 0) -> None:
     """Write ``data`` (JSON) or ``tables`` in ``fmt`` to ``out`` or stdout.
 

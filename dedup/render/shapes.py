@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from dedup.models import Document, Link, Passage
@@ -136,5 +137,27 @@ def draft_check_json(check: Any, most: int = 5) -> dict[str, Any]:
                 ],
             }
             for p in check.passages
+        ],
+    }
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """What ``dedup report`` renders (dedup.corpus.Report), as the HTML report takes it."""
+    return {
+        "generated": report.generated.strftime("%Y-%m-%d %H:%M"),
+        "store": str(report.store),
+        "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in report.documents],
+        "summary": dataclasses.asdict(report.summary),
+        "clusters": [cluster_json(c) for c in report.clusters],
+        "org_matrix": {"organisations": report.org_matrix.organisations, "counts": report.org_matrix.counts},
+        "overlaps": [
+            {
+                "a": document_json(o.a),
+                "b": document_json(o.b),
+                "links": o.links,
+                "share_a": o.share_a,
+                "share_b": o.share_b,
+            }
+            for o in report.overlaps
         ],
     }
