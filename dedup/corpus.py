@@ -151,7 +151,8 @@ class Corpus:
     """The documents of one store and the model their vectors were made with.
 
     ``path`` is the store (default: ``indexes/dedup.db``, or ``DEDUP_STORE``). ``model`` is a
-    sentence-transformers folder, ``"hashing"`` (tests), an embedder object, or None for the model the
+    sentence-transformers folder, a name registered with :func:`dedup.embed.register_embedder` (the
+    tests' ``"hashing"``), an embedder object, or None for the model the
     store records (else the packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does
     not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
     program can say "loading..."). Use as a context manager, or call :meth:`close`.
@@ -213,7 +214,7 @@ class Corpus:
 
     def model_name(self) -> str:
         """The name the model's vectors are recorded under, without loading it."""
-        from dedup.embed import DEFAULT_MODEL_NAME
+        from dedup.embed import DEFAULT_MODEL_NAME, named_embedder
 
         model = self._model
         if self._embedder is not None:
@@ -221,8 +222,9 @@ class Corpus:
         if model is None:
             return self._recorded() or DEFAULT_MODEL_NAME
         text = str(model)
-        if text == "hashing" or text.startswith("hashing-"):
-            return f"hashing-{text.split('-', 1)[1] if '-' in text else 256}"
+        factory = named_embedder(text)
+        if factory is not None:
+            return factory(text).name
         return text if text == DEFAULT_MODEL_NAME else str(Path(text).resolve())
 
     @property

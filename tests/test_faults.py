@@ -451,10 +451,10 @@ def test_embeddings_are_committed_in_batches_and_a_stopped_index_resumes(
     small_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dedup.index
-    from dedup.embed import HashingEmbedder
     from dedup.errors import Interrupted
     from dedup.index import ensure_index
     from dedup.store import Store
+    from tests.fakes import HashingEmbedder
 
     monkeypatch.setattr(dedup.index, "COMMIT_EVERY", 10)
 
@@ -767,7 +767,7 @@ _READER = """
 import sys, time
 from pathlib import Path
 from dedup.draft import check_draft
-from dedup.embed import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from dedup.index import ensure_index
 from dedup.store import Store
 store, draft, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
