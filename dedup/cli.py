@@ -33,7 +33,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 term = Terminal()
-store_path: list[Path | None] = [None]  # --store, set by the callback
+
+
+class State:
+    store: Path | None = None  # --store
+
+
+state = State()
 
 # --- shared options --------------------------------------------------------------------------------
 
@@ -103,14 +109,14 @@ def main_options(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")] = False,
 ) -> None:
-    store_path[0] = store
+    state.store = store
     term.quiet = quiet
 
 
 def _store() -> Path:
     from dedup.store import default_store_path
 
-    return store_path[0] or default_store_path()
+    return state.store or default_store_path()
 
 
 def _limits(max_file_mb: float, max_chars: int, max_passages: int, max_docx_xml_mb: float) -> Limits:
@@ -190,13 +196,13 @@ def ensure_indexed(corpus: Corpus, reindex: bool = False) -> Any:
 def add(corpus: Corpus, paths: list[Path], **options: Any) -> Any:
     """Ingest with a progress bar, each failed file reported on its own line as it happens."""
 
-    def failed(r: Any) -> None:
+    def each(r: Any) -> None:
         advance(1)
         if r.status == "failed":
             term.err.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
 
     with term.progress("ingesting") as (advance, total):
-        return corpus.add(paths, on_result=failed, on_total=total, **options)
+        return corpus.add(paths, on_result=each, on_total=total, **options)
 
 
 # --- corpus commands --------------------------------------------------------------------------------

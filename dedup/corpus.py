@@ -152,9 +152,8 @@ class Corpus:
 
     ``path`` is the store (default: ``indexes/dedup.db``, or ``DEDUP_STORE``). ``model`` is a
     sentence-transformers folder, a name registered with :func:`dedup.embed.register_embedder` (the
-    tests' ``"hashing"``), an embedder object, or None for the model the
-    store records (else the packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does
-    not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
+    tests' ``"hashing"``), an embedder object, or None for the model the store records (else the
+    packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
     program can say "loading..."). Use as a context manager, or call :meth:`close`.
 
     Queries index once per object, and again after its own ``add`` or ``remove``; after another
