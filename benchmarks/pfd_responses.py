@@ -138,8 +138,8 @@ def evaluate(
     store_path: Path, labels: Sequence[dict[str, str]], responses, reports, quotes: bool, show: bool = False
 ) -> Outcome:
     from dedup.draft import check_parsed
-    from dedup.extract import blocks_from_text
     from dedup.ingest import parse_blocks
+    from dedup.read.docs import blocks_from_text
     from dedup.store import Store
 
     by_response: dict[str, list[dict[str, str]]] = {}

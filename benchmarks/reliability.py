@@ -42,7 +42,7 @@ def _docx(path: Path, n: int) -> Path:
 def docx_reader(tmp: Path) -> None:
     import docx
 
-    from dedup.extract import extract
+    from dedup.read import extract
 
     path = _docx(tmp / "long.docx", 20_000)
     t = time.perf_counter()
@@ -154,7 +154,7 @@ def ctrl_c(tmp: Path, with_model: bool) -> None:
         (src / f"c{i}").mkdir(parents=True)
         for f in (ROOT / "corpus").glob("*.pdf"):
             shutil.copy(f, src / f"c{i}" / f.name)
-    env = dict(os.environ, DEDUP_MODEL="hashing", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, DEDUP_MODEL="hashing", DEDUP_EMBEDDERS="tests.fakes", PYTHONPATH=str(ROOT))
     store = tmp / "s.db"
     line_s, exit_s, line = _interrupt(store, ["-q", "ingest", str(src)], "documents>=3", env)
     print(

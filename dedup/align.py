@@ -13,11 +13,12 @@ aligned window back to character offsets of the original text, snapped to whole 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+
+from dedup.text import ASCII_WORD as _WORD
 
 #: A quotation shorter than this many words is no evidence of repetition ("mental health services").
 MIN_QUOTE_WORDS = 8
@@ -27,8 +28,6 @@ NEAR_VERBATIM_QUOTE = 0.92
 #: Word-3-shingle containment of the quotation in the text below which no alignment is attempted
 #: (a cheap filter: a near-verbatim quotation keeps most of its three-word phrases).
 MIN_SHINGLE_CONTAINMENT = 0.4
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from dedup.match import candidate_pairs, opposed
-from dedup.textnorm import LETTERS, fold
+from dedup.text import LETTERS, fold
+from dedup.text import STOPWORDS as _STOP
+from dedup.text import stem as _stem
 
 #: Default merge threshold of :func:`cluster` on the average pairwise weight (an array-level default;
 #: passages are clustered with :data:`DEFAULT_TEXT_THRESHOLD`).
@@ -232,23 +234,7 @@ MAX_DF = 0.5
 #: centred cosine 0.23, TF-IDF 0.25, the mix of the two 0.27, with dense average linkage).
 LEXICAL_SHARE = 0.5
 
-_STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each even ever every few for from
-    further had has have having he her here hers him his how however i if in into is it its itself just
-    may me might more most must my no nor not now of off on once only or other our ours out over own per
-    same shall she should so some such than that the their theirs them then there these they this those
-    through thus to too under until up upon us very was we were what when where whether which while who
-    whom whose why will with within without would yet you your""".split()
-)
 _WORD = LETTERS  # words of any script; text is folded (NFKC, case folding) first
-
-
-def _stem(w: str) -> str:
-    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
 
 
 def content_words(text: str) -> list[str]:

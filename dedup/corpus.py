@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS, Limits
+from dedup.models import Metadata
+from dedup.text import YEARS_OPTION
 
 if TYPE_CHECKING:
     from dedup.draft import DraftCheck
     from dedup.embed import Embedder, ProgressFn, VectorSpace
     from dedup.index import IndexStats
     from dedup.ingest import FileResult, IngestReport, TableColumns
-    from dedup.links import Overlap, TextComparison
+    from dedup.links import OrgMatrix, Overlap, TextComparison
     from dedup.models import Document, Link, LinkType, Verdict
     from dedup.recurring import Cluster
     from dedup.store import Store
@@ -51,6 +52,33 @@ class Organisation:
     documents: int
 
 
+@dataclass(frozen=True)
+class ReportSummary:
+    """Counts over every recurring recommendation, whatever the report's limit: clusters, those
+    labelled ``recurring``, those across organisations, those labelled ``duplicated-effort``, the
+    clusters that only share a theme, and the bodies that wrote the documents."""
+
+    clusters: int
+    recurring: int
+    across: int
+    duplicated: int
+    theme_only: int
+    organisations: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``dedup report`` shows (:meth:`Corpus.report`)."""
+
+    generated: datetime
+    store: Path
+    documents: list[Document]
+    summary: ReportSummary
+    clusters: list[Cluster]  # the recurring recommendations shown, most repeated first
+    org_matrix: OrgMatrix
+    overlaps: list[Overlap]  # the document pairs repeating each other most
+
+
 def _paths(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     if isinstance(paths, str | Path):
         return [Path(paths)]
@@ -64,7 +92,7 @@ def parse_years(years: str | tuple[int | None, int | None] | None) -> tuple[int 
     if not isinstance(years, str):
         lo, hi = years
     else:
-        m = re.fullmatch(r"\s*(\d{4})?\s*(?:-|\.\.|:)?\s*(\d{4})?\s*", years)
+        m = YEARS_OPTION.fullmatch(years)
         if not m or not (m.group(1) or m.group(2)):
             raise DedupError(f"--years takes a year or a range like 2015-2020, not {years!r}")
         lo = int(m.group(1)) if m.group(1) else None
@@ -123,9 +151,9 @@ class Corpus:
     """The documents of one store and the model their vectors were made with.
 
     ``path`` is the store (default: ``indexes/dedup.db``, or ``DEDUP_STORE``). ``model`` is a
-    sentence-transformers folder, ``"hashing"`` (tests), an embedder object, or None for the model the
-    store records (else the packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does
-    not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
+    sentence-transformers folder, a name registered with :func:`dedup.embed.register_embedder` (the
+    tests' ``"hashing"``), an embedder object, or None for the model the store records (else the
+    packaged all-MiniLM-L6-v2). ``create=False`` refuses a store that does not exist yet. ``on_model_load`` is called with the model's name just before it is loaded (a
     program can say "loading..."). Use as a context manager, or call :meth:`close`.
 
     Queries index once per object, and again after its own ``add`` or ``remove``; after another
@@ -185,7 +213,7 @@ class Corpus:
 
     def model_name(self) -> str:
         """The name the model's vectors are recorded under, without loading it."""
-        from dedup.embed import DEFAULT_MODEL_NAME
+        from dedup.embed import DEFAULT_MODEL_NAME, named_embedder
 
         model = self._model
         if self._embedder is not None:
@@ -193,8 +221,9 @@ class Corpus:
         if model is None:
             return self._recorded() or DEFAULT_MODEL_NAME
         text = str(model)
-        if text == "hashing" or text.startswith("hashing-"):
-            return f"hashing-{text.split('-', 1)[1] if '-' in text else 256}"
+        factory = named_embedder(text)
+        if factory is not None:
+            return factory(text).name
         return text if text == DEFAULT_MODEL_NAME else str(Path(text).resolve())
 
     @property
@@ -239,24 +268,38 @@ class Corpus:
     ) -> IngestReport:
         """Read files and folders (searched recursively) into the store; unchanged files do no work.
         Metadata comes from ``manifest`` (or a manifest.csv beside the files), else the arguments.
-        Files that cannot be read are in the report's ``failed``; the others are added."""
-        from dedup.ingest import Metadata
+        Files that cannot be read are in the report's ``failed``; the others are added. Stopped with
+        Ctrl-C, it raises :class:`~dedup.errors.Interrupted` saying what was kept."""
         from dedup.ingest import ingest as run_ingest
 
         self._indexed = False
         files = _paths(paths)
         if title and len(files) > 1:
             raise DedupError("--title names one document: give a single file with it")
-        return run_ingest(
-            self.store,
-            files,
-            manifest=Path(manifest) if manifest is not None else None,
-            metadata=Metadata(title=title, organisation=organisation, year=year),
-            columns=columns,
-            limits=limits,
-            on_result=on_result,
-            on_total=on_total,
-        )
+        seen: list[FileResult] = []
+
+        def done(result: FileResult) -> None:
+            seen.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        try:
+            return run_ingest(
+                self.store,
+                files,
+                manifest=Path(manifest) if manifest is not None else None,
+                metadata=Metadata(title=title, organisation=organisation, year=year),
+                columns=columns,
+                limits=limits,
+                on_result=done,
+                on_total=on_total,
+            )
+        except KeyboardInterrupt:
+            stored = sum(1 for r in seen if r.status in ("added", "replaced", "updated"))
+            raise Interrupted(
+                f"ingest stopped after {len(seen)} files; the {stored} files added or replaced are kept whole "
+                "(a file being written was not): run the same command again to continue"
+            ) from None
 
     def remove(self, ref: str) -> Document:
         """Take a document (id, path or file name) out of the store and its index."""
@@ -471,44 +514,35 @@ class Corpus:
         va, vb = self.embedder.embed(texts_a), self.embedder.embed(texts_b)
         return verdicts(list(zip(texts_a, texts_b, strict=True)), (va * vb).sum(axis=1))
 
-    def report_data(self, *, all_passages: bool = False, min_documents: int = 2, limit: int = 50) -> dict[str, Any]:
-        """What the HTML report shows, as JSON-ready data: the documents, a summary, the recurring
-        recommendations (at most ``limit``; 0 for all), which organisation repeats which, and the
-        documents that repeat each other most."""
+    def report(self, *, all_passages: bool = False, min_documents: int = 2, limit: int = 50) -> Report:
+        """What the HTML report shows: the documents, a summary, the recurring recommendations (at most
+        ``limit``; 0 for all), which organisation repeats which, and the documents that repeat each
+        other most."""
         from dedup.links import document_overlaps, organisation_matrix
-        from dedup.output import cluster_json, document_json
 
         found = self.links()
         every = self.recurring(all_passages=all_passages, min_documents=min_documents, themes=True)
         clusters = [c for c in every if c.documents >= min_documents]  # the rest only share a theme
         store = self.store
         documents = store.documents()
-        return {
-            "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
-            "store": str(store.path),
-            "documents": [document_json(d) | {"format": d.format, "passages": d.passage_count} for d in documents],
-            "summary": {  # over every cluster, whatever the limit
-                "clusters": len(clusters),
-                "recurring": sum(1 for c in clusters if "recurring" in c.labels),
-                "across": sum(1 for c in clusters if c.scope == "across-organisations"),
-                "duplicated": sum(1 for c in clusters if "duplicated-effort" in c.labels),
-                "theme_only": len(every) - len(clusters),
-                "organisations": len(
+        return Report(
+            generated=datetime.now(),
+            store=store.path,
+            documents=documents,
+            summary=ReportSummary(
+                clusters=len(clusters),
+                recurring=sum(1 for c in clusters if "recurring" in c.labels),
+                across=sum(1 for c in clusters if c.scope == "across-organisations"),
+                duplicated=sum(1 for c in clusters if "duplicated-effort" in c.labels),
+                theme_only=len(every) - len(clusters),
+                organisations=len(
                     {part.strip() for d in documents for part in (store.body_of(d.organisation) or "").split(";")}
                     - {""}
                 ),
-            },
-            "clusters": [cluster_json(c) for c in (clusters[:limit] if limit else clusters)],
-            "org_matrix": organisation_matrix(found, store.body_of),
-            "overlaps": [
-                {
-                    "a": document_json(o.a),
-                    "b": document_json(o.b),
-                    "links": o.links,
-                    "share_a": o.share_a,
-                    "share_b": o.share_b,
-                }
-                for o in document_overlaps(found, documents)[:REPORT_OVERLAPS]
-                if o.score >= REPORT_MIN_OVERLAP
+            ),
+            clusters=clusters[:limit] if limit else clusters,
+            org_matrix=organisation_matrix(found, store.body_of),
+            overlaps=[
+                o for o in document_overlaps(found, documents)[:REPORT_OVERLAPS] if o.score >= REPORT_MIN_OVERLAP
             ],
-        }
+        )

@@ -1,13 +1,12 @@
 """Embedding models behind one small protocol.
 
 The real model is sentence-transformers; torch and sentence-transformers are imported only when a
-model is loaded, so the CLI starts instantly. ``HashingEmbedder`` is a tiny deterministic stand-in
-for tests of the pipeline that do not need meaning.
+model is loaded, so the CLI starts instantly. Other embedders are registered by name
+(:func:`register_embedder`): the tests register a tiny deterministic stand-in, ``hashing``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from dedup.errors import ModelError
-from dedup.textnorm import WORD, fold, nfkc
+from dedup.text import nfkc
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 #: Suffix of the model name recorded for int8 dynamically quantised vectors (never mixed with fp32 ones).
@@ -136,35 +135,35 @@ class SentenceTransformerEmbedder:
         return out[[row[t] for t in texts]] if len(unique) != len(texts) else out
 
 
-class HashingEmbedder:
-    """Deterministic bag-of-words vectors (hashed unigrams and bigrams). For tests: fast, no model.
+#: Embedders by name, besides sentence-transformers folders (see :func:`register_embedder`).
+_NAMED: dict[str, Callable[[str], Embedder]] = {}
 
-    Texts sharing most words get high cosine; it knows nothing of meaning.
-    """
 
-    def __init__(self, dim: int = 256):
-        self.dim = dim
-        self.name = f"hashing-{dim}"
+def register_embedder(name: str, factory: Callable[[str], Embedder]) -> None:
+    """Let ``--model NAME`` (or ``NAME-ARG``, e.g. ``hashing-64``) pick ``factory(model)``, which must be
+    cheap to call (its ``name`` is read without embedding anything). Modules listed in the
+    ``DEDUP_EMBEDDERS`` variable (comma-separated) are imported before a model is chosen, so a
+    ``dedup`` process started by a test finds what they register (the tests' fakes: ``tests.fakes``)."""
+    _NAMED[name] = factory
 
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for r, text in enumerate(texts):
-            toks = WORD.findall(fold(text))
-            feats = toks + [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
-            for f in feats:
-                h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
-                out[r, h % self.dim] += 1.0 if (h >> 63) == 0 else -1.0
-            n = np.linalg.norm(out[r])
-            if n > 0:
-                out[r] /= n
-        if progress:
-            progress(len(texts))
-        return out
+
+def named_embedder(model: str | None) -> Callable[[str], Embedder] | None:
+    """The factory registered for ``model`` (by its name, or the part before its first "-"), if any."""
+    import importlib
+
+    for module in filter(None, (m.strip() for m in os.environ.get("DEDUP_EMBEDDERS", "").split(","))):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ModelError(f"DEDUP_EMBEDDERS names {module}, which cannot be imported ({exc})") from None
+    if not model:
+        return None
+    return _NAMED.get(model) or _NAMED.get(model.split("-", 1)[0])
 
 
 def load_embedder(model: str | None = None, device: str | None = None) -> Embedder:
-    """The embedder a command should use: ``model`` is a folder path, ``hashing`` (tests), or None."""
-    if model == "hashing" or (model or "").startswith("hashing-"):
-        dim = int(model.split("-", 1)[1]) if model and "-" in model else 256
-        return HashingEmbedder(dim)
+    """The embedder a command should use: ``model`` is a folder path, a registered name, or None."""
+    factory = named_embedder(model)
+    if model and factory is not None:
+        return factory(model)
     return SentenceTransformerEmbedder(model, device=device)

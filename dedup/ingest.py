@@ -14,7 +14,6 @@ import functools
 import io
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,34 +22,16 @@ from typing import Literal
 
 from dedup.errors import DedupError, InputError, UnsupportedFormat
 from dedup.limits import DEFAULT_LIMITS, MB, Limits, too_big
-from dedup.models import SEGMENTER_VERSION, PassageDraft
+from dedup.models import SEGMENTER_VERSION, Metadata, PassageDraft
+from dedup.read import SUPPORTED_SUFFIXES
+from dedup.read.tables import TABLE_SUFFIXES, TableColumns, table_documents
 from dedup.store import NewDocument, Store, file_hash, text_hash
+from dedup.text import LONE_SURROGATE, year_of
 
-DOCUMENT_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown"}
-TABLE_SUFFIXES = {".csv", ".jsonl"}
+DOCUMENT_SUFFIXES = set(SUPPORTED_SUFFIXES)
 MANIFEST_NAME = "manifest.csv"
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 Status = Literal["added", "replaced", "unchanged", "updated", "failed", "skipped"]
-
-
-@dataclass(frozen=True)
-class TableColumns:
-    """Which columns of a CSV/JSONL table hold each document's text and metadata."""
-
-    text: str | None = None
-    id: str | None = None
-    org: str | None = None
-    year: str | None = None
-    date: str | None = None
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str | None = None
-    organisation: str | None = None
-    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,14 +62,6 @@ class Parsed:
     passages: list[PassageDraft]
     metadata: dict[str, str]
     page_count: int
-
-
-def year_of(value: str | int | None) -> int | None:
-    """A year from a value like ``2019``, ``"2019-03-04"``, ``"March 2019"``; None if there is none."""
-    if value is None:
-        return None
-    m = _YEAR.search(str(value))
-    return int(m.group(1)) if m else None
 
 
 # --- discovery and manifests ---------------------------------------------------------------------
@@ -185,7 +158,7 @@ def parse_blocks(blocks: list, page_count: int, metadata: dict[str, str]) -> Par
 
 def parse_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Extract and segment one document file. Raises InputError with a one-line reason."""
-    from dedup.extract import extract
+    from dedup.read import extract
 
     try:
         size = path.stat().st_size
@@ -215,94 +188,6 @@ def _parse_worker(path: str, limits: Limits = DEFAULT_LIMITS) -> Parsed | InputE
         return exc
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
         return InputError(path, f"could not be read ({type(exc).__name__}: {exc}); check the file opens elsewhere")
-
-
-# --- tables --------------------------------------------------------------------------------------
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def read_table_rows(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], list[dict[str, str]]]:
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(str(path), "file is empty (0 bytes); re-export or re-download it")
-    if size > limits.max_bytes:
-        raise InputError(str(path), too_big("is", size / MB, limits.max_file_mb, "MB", "--max-file-mb"))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), "is not UTF-8 text; re-save the table as UTF-8") from exc
-    if path.suffix.lower() == ".jsonl":
-        rows: list[dict[str, str]] = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(str(path), f"line {n} is not valid JSON ({exc.msg}); fix or remove that line") from exc
-            if not isinstance(obj, dict):
-                raise InputError(str(path), f"line {n} is not a JSON object; each line must be one record")
-            if "\\" in line and _LONE_SURROGATE.search(json.dumps(obj, ensure_ascii=False)):
-                raise InputError(
-                    str(path),
-                    f"line {n} holds an invalid character (a lone surrogate such as \\ud800, half of a UTF-16 pair); "
-                    "fix that line",
-                )
-            rows.append({str(k): "" if v is None else str(v) for k, v in obj.items()})
-        columns = list(dict.fromkeys(k for r in rows for k in r))
-        return columns, rows
-    try:
-        reader = csv.DictReader(io.StringIO(text))
-        rows = [{k: v or "" for k, v in r.items() if k is not None} for r in reader]
-    except csv.Error as exc:
-        raise InputError(str(path), f"is not a readable CSV ({exc}); check its quoting") from exc
-    return list(reader.fieldnames or []), rows
-
-
-def table_documents(
-    path: Path, cols: TableColumns, limits: Limits = DEFAULT_LIMITS
-) -> Iterator[tuple[str, str, Metadata]]:
-    """(row id, text, metadata) for each row of a table; raises InputError if a named column is missing."""
-    columns, rows = read_table_rows(path, limits)
-    text_col = cols.text or ("text" if "text" in columns else None)
-    if text_col is None:
-        raise InputError(
-            str(path), f"no text column; pass --text-column with one of: {', '.join(columns) or '(no columns)'}"
-        )
-    for option, col in [
-        ("--text-column", text_col),
-        ("--id-column", cols.id),
-        ("--org-column", cols.org),
-        ("--year-column", cols.year),
-        ("--date-column", cols.date),
-        ("--title-column", cols.title),
-    ]:
-        if col is not None and col not in columns:
-            raise InputError(str(path), f"has no column '{col}' ({option}); columns are: {', '.join(columns)}")
-    seen: set[str] = set()
-    for n, row in enumerate(rows, start=1):
-        row_id = (row.get(cols.id, "") if cols.id else "").strip() or f"{path.stem}-{n}"
-        if row_id in seen:
-            raise InputError(str(path), f"id '{row_id}' appears twice in {cols.id or 'the rows'}; ids must be unique")
-        seen.add(row_id)
-        text = row.get(text_col, "").strip()
-        if len(text) > limits.max_chars:
-            raise InputError(
-                str(path),
-                f"row {row_id}: " + too_big("holds", len(text), limits.max_chars, "characters", "--max-chars"),
-            )
-        year_raw = row.get(cols.year) if cols.year else row.get(cols.date) if cols.date else None
-        yield (
-            row_id,
-            text,
-            Metadata(
-                title=(row.get(cols.title) or "").strip() or None if cols.title else None,
-                organisation=(row.get(cols.org) or "").strip() or None if cols.org else None,
-                year=year_of(year_raw),
-            ),
-        )
 
 
 # --- the pipeline --------------------------------------------------------------------------------
@@ -412,11 +297,11 @@ def ingest(
 def _valid_text(parsed: Parsed) -> Parsed:
     """``parsed`` with any lone surrogate (which no UTF-8 file can hold; a damaged PDF text layer can
     yield one) replaced by U+FFFD, so storing and printing it never fails."""
-    if not any(_LONE_SURROGATE.search(p.text) for p in parsed.passages) and not any(
-        _LONE_SURROGATE.search(t) for t in parsed.pages.values()
+    if not any(LONE_SURROGATE.search(p.text) for p in parsed.passages) and not any(
+        LONE_SURROGATE.search(t) for t in parsed.pages.values()
     ):
         return parsed
-    fix = functools.partial(_LONE_SURROGATE.sub, "\ufffd")
+    fix = functools.partial(LONE_SURROGATE.sub, "\ufffd")
     return dataclasses.replace(
         parsed,
         pages={n: fix(t) for n, t in parsed.pages.items()},
@@ -539,7 +424,7 @@ def _ingest_table(
         if not text:
             empty.append(row_id)
             continue
-        from dedup.extract import blocks_from_text
+        from dedup.read.docs import blocks_from_text
 
         parsed = parse_blocks(blocks_from_text(text), 1, {})
         doc_id = old["id"] if old is not None else store.unique_id(row_id, source)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -177,9 +176,16 @@ def compare_passages(passages_a: Sequence[str], passages_b: Sequence[str], embed
     return TextComparison(list(passages_a), list(passages_b), [best[r] for r in sorted(best)])
 
 
-def organisation_matrix(
-    links: Iterable[Link], body_of: Callable[[str | None], str | None] | None = None
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OrgMatrix:
+    """Which organisation repeats which: ``counts[i][j]`` passages of ``organisations[i]`` said again,
+    later, by ``organisations[j]``."""
+
+    organisations: list[str]
+    counts: list[list[int]]
+
+
+def organisation_matrix(links: Iterable[Link], body_of: Callable[[str | None], str | None] | None = None) -> OrgMatrix:
     """Which organisation repeats which: ``counts[i][j]`` is the number of passages of organisation i
     said again, later, by organisation j (same-statement links); with ``body_of``, units count as the
     body they roll up to."""
@@ -198,4 +204,4 @@ def organisation_matrix(
         if lk.type in SAME_STATEMENT and oa and ob:
             pairs.setdefault((oa, ob), set()).add(lk.a.id)
     orgs = sorted({o for pair in pairs for o in pair})
-    return {"organisations": orgs, "counts": [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs]}
+    return OrgMatrix(orgs, [[len(pairs.get((a, b), ())) for b in orgs] for a in orgs])

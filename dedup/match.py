@@ -28,7 +28,10 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from dedup.models import LinkType, Verdict
-from dedup.textnorm import WORD, fold
+from dedup.text import FUNCTION_WORDS as _FUNCTION
+from dedup.text import MARKER_OR_LABEL as _MARKER
+from dedup.text import WORD, fold
+from dedup.text import polarity_stem as _stem
 
 if TYPE_CHECKING:
     from dedup.embed import Embedder
@@ -99,15 +102,6 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 def _norm(text: str) -> str:
     return " ".join(_tokens(text))
-
-
-# A list marker or a numbered label before the statement itself: "Recommendation 3:", "Action 2.",
-# "4.", "(b)", "iv)", "•". Documents number the same recommendation differently; it is still the same.
-_MARKER = re.compile(
-    r"^\s*(?:(?:recommendation|action|priority|commitment|objective|aim|goal)\s+\d+(?:\.\d+)*[a-z]?\s*[:.)\-–—]?"
-    r"|\(?\d{1,3}(?:\.\d+)*[a-z]?[.)]|\(?[a-z]\)|\(?[ivx]{1,5}\)|[•●▪◦‣∙*\-–—])\s+",
-    re.I,
-)
 
 
 def strip_marker(text: str) -> str:
@@ -203,16 +197,6 @@ _NEG = {"not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "d
         "nothing", "hasn't", "haven't", "wouldn't", "couldn't", "needn't", "fail", "fails", "failed"}  # fmt: skip
 #: Negation cues that are not negations ("not only ... but", "no doubt").
 _NOT_NEG_NEXT = {"only", "just", "least", "merely", "doubt", "matter", "exception"}
-_FUNCTION = {
-    "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "be", "been", "being", "is", "are",
-    "was", "were", "will", "would", "should", "shall", "must", "can", "could", "may", "might", "do",
-    "does", "did", "have", "has", "had", "that", "this", "these", "those", "it", "its", "their", "they",
-    "we", "our", "with", "by", "as", "at", "from", "so", "such", "any", "all", "also", "further",
-    "there", "than", "then", "which", "who", "whom", "whose", "what", "into", "about", "over", "under",
-    "very", "much", "many", "number", "amount", "level", "levels", "rate", "rates", "use", "longer",
-    "need", "needs", "continue", "continues", "i", "you", "he", "she", "his", "her", "them", "us",
-    "people", "person",
-}  # fmt: skip
 #: Words following a direction word that are scanned for its object.
 _OBJECT_WINDOW = 6
 
@@ -220,13 +204,6 @@ _OBJECT_WINDOW = 6
 def _anchor(w: str) -> bool:
     """Can ``w`` anchor a direction word's object? Content words only; no numbers or single letters."""
     return len(w) > 1 and not w.isdigit() and w not in _FUNCTION and w not in _NEG and _family_key(w) is None
-
-
-def _stem(w: str) -> str:
-    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s"):
-        if len(w) > len(suf) + 3 and w.endswith(suf):
-            return w[: -len(suf)]
-    return w
 
 
 def _family_key(w: str) -> tuple[str, str] | None:

@@ -54,6 +54,15 @@ class PassageDraft:
 
 
 @dataclass(frozen=True)
+class Metadata:
+    """What is known of a document beyond its text: from the command line, a manifest, the file itself."""
+
+    title: str | None = None
+    organisation: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     id: str
     title: str | None

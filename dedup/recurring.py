@@ -18,18 +18,17 @@ from dedup.embed import VectorSpace
 from dedup.links import MIN_CANDIDATE_COSINE, SAME_STATEMENT
 from dedup.models import Document, Passage
 from dedup.store import Store
+from dedup.text import ARTICLES, YEAR_RANGE
 
 #: A cluster's representative is, where it can be, a recommendation of at most this many words.
 REPRESENTATIVE_MAX_WORDS = 60
-
-_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)?\d\d)(?!\d)")
 
 
 def period(doc: Document) -> tuple[int, int] | None:
     """The years a document covers: a range in its title ("Strategy 2021-2024", "2020 to 2023"),
     else its year alone; None if it has no year."""
     for text in (doc.title or "", doc.id):
-        m = _RANGE.search(text)
+        m = YEAR_RANGE.search(text)
         if m:
             start, end = int(m.group(1)), m.group(2)
             stop = int(end) if len(end) == 4 else start // 100 * 100 + int(end)
@@ -180,7 +179,7 @@ def is_effort(text: str) -> bool:
             return True
         # "we will work with schools to place ...": the action is the verb after "to"
         after = re.match(r"[^.;:]*?\bto\s+(?:\w+ly\s+)?([a-z]+)", text[m.end() :], re.I)
-        if after and after.group(1).lower() not in VAGUE_VERBS and after.group(1).lower() not in ("the", "a", "an"):
+        if after and after.group(1).lower() not in VAGUE_VERBS and after.group(1).lower() not in ARTICLES:
             return True
     return False
 

@@ -42,6 +42,13 @@ from functools import lru_cache
 from typing import Any
 
 from dedup.models import Block, PassageDraft, PassageKind
+from dedup.text import LABEL as _LABEL
+from dedup.text import LABEL_PREFIX as _LABEL_PREFIX
+from dedup.text import LEAD_MARKERS as _LEAD
+from dedup.text import LIST_MARK_ONLY as _LIST_MARK_ONLY
+from dedup.text import NUMBERED as _NUMBERED
+from dedup.text import NUMBERED_HEADING as _NUMBERED_HEADING
+from dedup.text import keep_hyphen, word_key
 
 BLOCK_SEPARATOR = "\n\n"
 
@@ -110,7 +117,6 @@ def _pysbd_sentences(text: str) -> list[str]:
 
 
 _LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
-_LIST_MARK_ONLY = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]|[ivxIVX]{1,4})[.)]?\)?|[•\-–—*▪●◦\uf0b7])$")
 
 
 _LIKELY_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[A-Z0-9“\"(])")
@@ -238,20 +244,6 @@ _SENTENCE_START = re.compile(r"[\"“‘'(\[]*[A-Z0-9]")
 # --------------------------------------------------------------------------------------------------
 # Classification
 # --------------------------------------------------------------------------------------------------
-
-# Leading list markers, numbering and labels to skip before looking at the first word.
-_LEAD = re.compile(
-    r"""^\s*(?:
-        [•\-–—*▪●◦■□➢➤►✓o\uf0b7\uf0a7\uf0d8](?=\s)\s*
-      | \(?\d{1,3}(?:\.\d{1,3}){0,3}[.):]?(?=\s)\s*
-      | \(?[a-zA-Z]\)\s*
-      | \(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)\s*
-    )+""",
-    re.X,
-)
-_LABEL = re.compile(
-    r"^(?:recommendation|action|priority|commitment|objective|key\s+action)s?\s*\d*[a-z]?\s*[:.\-–—]\s*", re.I
-)
 
 # Explicit recommendation wording: "Recommendation 3:", "We recommend", "it is recommended", "recommends that".
 _EXPLICIT = re.compile(
@@ -572,9 +564,6 @@ def _sentence_units(text: str, max_words: int) -> list[tuple[int, int]]:
 # Text that starts in lower case, after any punctuation, brackets or bullets: not a sentence start.
 _LOWER_START = re.compile(r"^\W*[a-z]")
 
-# "Recommendation 3:", "Action 2.", "Priority 4 -": a numbered statement always starts its own passage.
-_NUMBERED = re.compile(r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+[a-z]?\b", re.I)
-
 
 def _runs(text: str, units: list[tuple[int, int]], heading: str) -> list[tuple[PassageKind, list[int]]]:
     """Consecutive sentences of the same kind, with very short "other" runs folded into a neighbour.
@@ -687,10 +676,8 @@ def _joiner(head: str, tail: str, vocab: frozenset[str]) -> tuple[int, str]:
     one ("non-" + "governmental", or a hyphenated form the document uses elsewhere)."""
     head = head.rstrip()
     if len(head) >= 2 and head[-1] in "-\u00ad\u2010\u2011" and head[-2].isalpha() and tail[:1].isalpha():
-        from dedup.extract import _keep_hyphen
-
         word = head[:-1].rsplit(" ", 1)[-1]
-        if not tail[:1].islower() or _keep_hyphen(word, tail.split(" ", 1)[0], vocab):
+        if not tail[:1].islower() or keep_hyphen(word, tail.split(" ", 1)[0], vocab):
             return len(head), ""
         return len(head) - 1, ""
     return len(head), " "
@@ -721,7 +708,7 @@ class _Text:
 def _logical(blocks: list[Block], offsets: list[int], max_words: int = 200) -> list[tuple[Block, _Text]]:
     """Blocks with each paragraph that runs over a page break joined to its continuation (a table
     only while it stays within ``max_words``, past which a table passage is cut)."""
-    vocab = frozenset(w.strip(".,;:!?()[]{}\"'“”‘’").lower() for b in blocks for w in b.text.split())
+    vocab = frozenset(word_key(w) for b in blocks for w in b.text.split())
     out: list[tuple[Block, _Text]] = []
     edges = _page_edges(blocks)
     for i, (block, offset) in enumerate(zip(blocks, offsets, strict=True)):
@@ -781,16 +768,6 @@ def _logical(blocks: list[Block], offsets: list[int], max_words: int = 200) -> l
 _FOOTNOTE = re.compile(
     r"^\s*(?:\d{1,3}|[*†‡¹²³⁴⁵⁶⁷⁸⁹])\s*[A-Z\w]|\bet\s+al\b|https?://|www\.|\bdoi\b|\baccessed\b|\b(?:19|20)\d\d\s*;\s*\d",
     re.I,
-)
-
-
-# "Recommendation 4", "Action 2.1", "Priority 3: Crisis care" as a heading: a label, not a new section.
-_NUMBERED_HEADING = re.compile(
-    r"^\W*(?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?\b(?:\s*[:.\-–—].{0,80})?$",
-    re.I,
-)
-_LABEL_PREFIX = re.compile(
-    r"^\W*((?:recommendation|action|priority|commitment|objective)\s+\d+(?:\.\d+)*[a-z]?)\b", re.I
 )
 
 

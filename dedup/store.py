@@ -21,7 +21,7 @@ import numpy as np
 
 from dedup.errors import NotFound, StoreError
 from dedup.models import SEGMENTER_VERSION, Document, Passage, PassageDraft
-from dedup.textnorm import fold
+from dedup.text import fold
 
 DEFAULT_STORE = Path("indexes") / "dedup.db"
 

@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dedup.report import render_check_report, render_corpus_report  # noqa: E402
+from dedup.render.html import render_check_report, render_corpus_report  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 CHROMIUM_ARGS = [

@@ -10,6 +10,8 @@ import pytest
 
 from dedup.store import Store
 
+from . import fakes  # noqa: F401  registers the hashing model
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
@@ -47,6 +49,8 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _hashing_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CLI tests embed with the deterministic hashing model unless a test asks for the real one."""
+    """CLI tests embed with the deterministic hashing model unless a test asks for the real one; the
+    ``dedup`` processes tests start find it through DEDUP_EMBEDDERS."""
     monkeypatch.setenv("DEDUP_MODEL", "hashing")
+    monkeypatch.setenv("DEDUP_EMBEDDERS", "tests.fakes")
     monkeypatch.delenv("DEDUP_STORE", raising=False)

@@ -1,4 +1,4 @@
-"""Tests for dedup.extract: PDF layout recovery, DOCX/HTML/text mapping and bad-input errors.
+"""Tests for dedup.read: PDF layout recovery, DOCX/HTML/text mapping and bad-input errors.
 
 Synthetic documents are generated at test time (fpdf2, python-docx) in tmp_path; the tests marked
 ``shared`` read the real West Sussex PDFs from ``$DEDUP_SHARED`` (default ``<repo>/../shared``).
@@ -14,8 +14,8 @@ import pytest
 from fpdf import FPDF
 
 from dedup.errors import InputError, UnsupportedFormat
-from dedup.extract import SUPPORTED_SUFFIXES, blocks_from_text, extract
 from dedup.models import Block
+from dedup.read import SUPPORTED_SUFFIXES, blocks_from_text, extract
 
 LOREM = [
     "The partnership will commission a new crisis café in every district by the end of 2021.",
@@ -538,27 +538,27 @@ def _both_readers(path: Path) -> list[tuple[object, object]]:
     import pdfplumber
     import pypdfium2
 
-    from dedup import extract as ex
+    from dedup.read import pdf as reader
 
     doc = pypdfium2.PdfDocument(str(path))
     programs: dict[tuple[str, int], str] = {}
     try:
-        fast = [ex._read_pdfium_page(doc, i, programs) for i in range(len(doc))]
+        fast = [reader._read_pdfium_page(doc, i, programs) for i in range(len(doc))]
     finally:
         doc.close()
     with pdfplumber.open(str(path)) as pdf:
-        slow = [ex._read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+        slow = [reader._read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
     return list(zip(slow, fast, strict=True))
 
 
 def _same_page(slow: object, fast: object, tol: float = 0.05) -> None:
-    from dedup import extract as ex
+    from dedup.read import layout
 
-    assert isinstance(slow, ex._PageData) and isinstance(fast, ex._PageData)
+    assert isinstance(slow, layout.Page) and isinstance(fast, layout.Page)
 
     # the same words in the same places; their order in the list may differ where pdfminer splits
     # a run of chars at a size that differs only in its last bits (chart labels)
-    def placed(words: list[ex._Word]) -> list[ex._Word]:
+    def placed(words: list[layout.Word]) -> list[layout.Word]:
         return sorted(words, key=lambda w: (round(w.top), round(w.x0), w.text))
 
     assert [w.text for w in placed(fast.words)] == [w.text for w in placed(slow.words)]
@@ -618,7 +618,8 @@ def test_rotated_page_is_read_by_pdfplumber(tmp_path: Path) -> None:
     import pdfplumber
     import pypdfium2
 
-    from dedup import extract as ex
+    from dedup.read import layout
+    from dedup.read import pdf as reader
 
     path = _pdf(tmp_path / "upright.pdf", lambda pdf, n: _lines(pdf, 50, 100, LOREM[:1]))
     doc = pypdfium2.PdfDocument(str(path))
@@ -628,11 +629,11 @@ def test_rotated_page_is_read_by_pdfplumber(tmp_path: Path) -> None:
     doc.close()
     doc = pypdfium2.PdfDocument(str(turned))
     try:
-        assert ex._read_pdfium_page(doc, 0, {}) is None  # pdfium steps aside...
+        assert reader._read_pdfium_page(doc, 0, {}) is None  # pdfium steps aside...
     finally:
         doc.close()
     with pdfplumber.open(str(turned)) as pdf:
-        reference = ex._pdf_blocks([ex._read_page(pdf.pages[0], 1)])
+        reference = layout.page_blocks([reader._read_page(pdf.pages[0], 1)])
     assert reference and extract(turned).blocks == reference  # ...and pdfplumber reads the page
 
 
@@ -691,7 +692,7 @@ def test_a_short_sentence_in_text_is_not_taken_for_a_heading(line: str) -> None:
 
 
 def test_a_paragraph_broken_by_a_column_break_is_rejoined_with_its_hyphenated_word() -> None:
-    from dedup.extract import _merge_broken
+    from dedup.read.layout import _merge_broken
 
     blocks = [
         Block("paragraph", "The council, working with governmental and non-", 1),
@@ -709,10 +710,10 @@ def test_a_paragraph_broken_by_a_column_break_is_rejoined_with_its_hyphenated_wo
 
 
 def test_a_side_heading_wrapping_level_with_body_text_stays_a_heading() -> None:
-    from dedup.extract import _lines_of, _Word
+    from dedup.read.layout import Word, _lines_of
 
-    def word(text: str, x0: float, top: float, size: float) -> _Word:
-        return _Word(text, x0, x0 + 0.45 * size * len(text), top, top + size, size, size > 12, False)
+    def word(text: str, x0: float, top: float, size: float) -> Word:
+        return Word(text, x0, x0 + 0.45 * size * len(text), top, top + size, size, size > 12, False)
 
     words = [
         word("What", 35, 299.5, 14.2),
@@ -725,11 +726,11 @@ def test_a_side_heading_wrapping_level_with_body_text_stays_a_heading() -> None:
 
 
 def test_a_stray_glyph_before_an_item_is_dropped() -> None:
-    from dedup.extract import _block_text, _Line, _Para, _Word
+    from dedup.read.layout import Word, _block_text, _Line, _Para
 
     def line(words: list[str]) -> _Line:
         return _Line(
-            [_Word(w, 10 + 60 * i, 10 + 60 * i + 5 * len(w), 100, 110, 10, False, False) for i, w in enumerate(words)]
+            [Word(w, 10 + 60 * i, 10 + 60 * i + 5 * len(w), 100, 110, 10, False, False) for i, w in enumerate(words)]
         )
 
     para = _Para([line(["1.", "R", "Ensure", "referral", "pathways", "are", "clear."])], kind="item")

@@ -212,7 +212,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(hostile_store: Path) 
     code, out, _ = run(hostile_store, "docs", "--format", "csv")
     row = list(csv.DictReader(io.StringIO(out)))[0]
     assert row["title"].startswith("'=HYPERLINK") and row["organisation"].startswith("'+cmd")
-    from dedup.output import neutralise
+    from dedup.render.table import neutralise
 
     for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert neutralise(bad) == "'" + bad
@@ -428,7 +428,7 @@ def test_the_docx_reader_looks_each_style_up_once_not_once_per_paragraph(
     # minutes on long documents (a 3 MB-XML DOCX took 60 s). The reader caches by style id.
     from docx.parts.document import DocumentPart
 
-    from dedup.extract import extract
+    from dedup.read import extract
 
     calls = []
     real = DocumentPart.get_style
@@ -451,10 +451,10 @@ def test_embeddings_are_committed_in_batches_and_a_stopped_index_resumes(
     small_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dedup.index
-    from dedup.embed import HashingEmbedder
     from dedup.errors import Interrupted
     from dedup.index import ensure_index
     from dedup.store import Store
+    from tests.fakes import HashingEmbedder
 
     monkeypatch.setattr(dedup.index, "COMMIT_EVERY", 10)
 
@@ -776,7 +776,7 @@ _READER = """
 import sys, time
 from pathlib import Path
 from dedup.draft import check_draft
-from dedup.embed import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from dedup.index import ensure_index
 from dedup.store import Store
 store, draft, seconds = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])

@@ -45,9 +45,9 @@ def test_queries_read_the_store_s_model_record_and_never_load_a_model(indexed: P
         clusters = corpus.recurring(min_documents=3)
         assert clusters and all(c.documents >= 3 for c in clusters)
         assert all("recurring" in c.labels for c in corpus.recurring(label="recurring"))
-        data = corpus.report_data(limit=5)
-        assert len(data["clusters"]) == 5 and data["summary"]["clusters"] >= 5
-        assert data["org_matrix"]["organisations"] and data["overlaps"]
+        report = corpus.report(limit=5)
+        assert len(report.clusters) == 5 and report.summary.clusters >= 5
+        assert report.org_matrix.organisations and report.overlaps
         assert not corpus.model_loaded
     assert loads == []
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dedup.report import render_check_report, render_corpus_report
+from dedup.render.html import render_check_report, render_corpus_report
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -613,7 +613,7 @@ def test_timeline_marks_sit_on_their_year(monkeypatch: pytest.MonkeyPatch) -> No
     """Fifteen documents of one body in 2024 and one in 2014: every mark within a third of its year."""
     from matplotlib.axes import Axes
 
-    from dedup.report import _timeline_chart
+    from dedup.render.html import _timeline_chart
 
     xs: list[float] = []
     real = Axes.scatter

@@ -1,6 +1,6 @@
 """Self-contained HTML reports: the corpus report and the draft check.
 
-Both functions take the plain dicts the CLI already emits as JSON (see :mod:`dedup.output`), so this
+Both functions take the plain dicts the CLI already emits as JSON (see :mod:`dedup.render.shapes`), so this
 module needs neither the store nor the models. Each report is one HTML file with inline CSS and
 inline SVG charts drawn by matplotlib: it opens offline, prints, and runs no script.
 
@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-__all__ = ["render_check_report", "render_corpus_report"]
+__all__ = ["render_check_report", "render_corpus_report", "shareable"]
 
 UNKNOWN_ORG = "Unknown organisation"
 
@@ -672,3 +672,19 @@ def _check_context(data: Mapping[str, Any]) -> dict[str, Any]:
 def render_check_report(data: dict[str, Any], path: Path) -> None:
     """Write the draft check for ``data`` (the ``check`` JSON) to ``path`` as one HTML file."""
     _write("check_report.html.j2", path, **_check_context(data))
+
+
+def shareable(obj: Any) -> Any:
+    """A copy of report data fit to share: local file paths cut to their file names (a report sent
+    to colleagues should not reveal the sender's folders); web addresses are kept."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in ("source", "store") and isinstance(v, str) and not v.startswith(("http://", "https://")):
+                out[k] = Path(v.split("#")[0]).name + ("#" + v.split("#", 1)[1] if "#" in v else "")
+            else:
+                out[k] = shareable(v)
+        return out
+    if isinstance(obj, list):
+        return [shareable(v) for v in obj]
+    return obj

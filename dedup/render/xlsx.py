@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from dedup.render.table import neutralise
+
 if TYPE_CHECKING:
-    from dedup.output import Table
+    from dedup.render.table import Table
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XLSX cannot hold
 _SHEET_BAD = re.compile(r"[\[\]\:\*\?\/\\]")
@@ -28,8 +30,6 @@ def _value(v: Any) -> Any:
         return None
     if isinstance(v, (int, float)):
         return v
-    from dedup.output import neutralise
-
     # A cell starting with = + - @ (or tab, CR) would be read as a formula by spreadsheet programs.
     return neutralise(_ILLEGAL.sub("", str(v)))
 
