@@ -416,6 +416,10 @@ class Store:
                 f"{self.path} is damaged ({damage}); restore it from a backup, or ingest into a new --store"
             )
         self.db.row_factory = sqlite3.Row
+        # The distinct organisations of the documents, with their keys, read once and kept while no
+        # other connection commits (PRAGMA data_version) and updated by this store's own writes:
+        # normalising each new document's organisation no longer scans every document (O(rows^2)).
+        self._orgs: tuple[int, dict[str, str]] | None = None
 
     # -- lifecycle
 
@@ -515,9 +519,10 @@ class Store:
             (org_key(canonical), canonical),
         )
         # Documents already stored under the alias follow it.
-        for row in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL"):
-            if org_key(row[0]) == org_key(alias):
-                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, row[0]))
+        for name, key in self._stored_orgs().items():
+            if key == org_key(alias):
+                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, name))
+                self._orgs = None
 
     def remove_alias(self, alias: str) -> bool:
         """Forget a user alias; False if there was none (built-in aliases stay)."""
@@ -544,16 +549,22 @@ class Store:
         table = self.aliases()
         if key in table:
             return table[key]
-        stored = [
-            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        ]
-        for existing in stored:
-            if same_org(org_key(existing), key):
-                if org_key(existing) in table.values() or len(key) <= len(org_key(existing)):
+        for existing, existing_key in self._stored_orgs().items():
+            if same_org(existing_key, key):
+                if existing_key in table.values() or len(key) <= len(existing_key):
                     return str(existing)
                 self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (name, existing))
+                self._orgs = None
                 return name
         return name
+
+    def _stored_orgs(self) -> dict[str, str]:
+        """Distinct organisations of the stored documents -> their keys (cached; see ``__init__``)."""
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._orgs is None or self._orgs[0] != version:
+            rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+            self._orgs = (version, {r[0]: org_key(r[0]) for r in rows})
+        return self._orgs[1]
 
     # -- organisation hierarchy
 
@@ -561,8 +572,7 @@ class Store:
         """Every organisation named in the store: documents' organisations, the bodies in joint names,
         and their parents."""
         names: dict[str, str] = {}
-        rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        todo = [r[0] for r in rows]
+        todo = list(self._stored_orgs())
         for name in list(todo):
             todo += joint_parts(name)
         while todo:
@@ -588,9 +598,7 @@ class Store:
         user = self.user_parents().get(org_key(name))
         if user is not None:
             return user[1]
-        known = set(self.aliases().values()) | {
-            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        }
+        known = set(self.aliases().values()) | set(self._stored_orgs())
         parent = inferred_parent(name, known)
         return self._canonical(parent) if parent else None
 
@@ -732,6 +740,11 @@ class Store:
                     for i, p in enumerate(doc.passages)
                 ],
             )
+        # committed: the cached organisations follow (a replaced document may have taken its old name away)
+        if old is not None:
+            self._orgs = None
+        elif self._orgs is not None and doc.organisation:
+            self._orgs[1].setdefault(doc.organisation, org_key(doc.organisation))
         return doc.id
 
     def update_metadata(self, doc_id: str, title: str | None, organisation: str | None, year: int | None) -> None:
@@ -739,11 +752,13 @@ class Store:
             "UPDATE documents SET title = ?, organisation = ?, year = ? WHERE id = ?",
             (title, organisation, year, doc_id),
         )
+        self._orgs = None
 
     def remove_document(self, ref: str) -> Document:
         doc = self.document(ref)
         with self.transaction():
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+        self._orgs = None
         return doc
 
     def _doc(self, row: sqlite3.Row) -> Document:
