@@ -19,10 +19,12 @@ unit-tested on tiny inputs; :func:`compare` is the model-dependent convenience.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -86,11 +88,56 @@ FLAT_MAX = 20_000
 SEARCH_CHUNK = 8192
 
 # ------------------------------------------------------------------------------------------------
+# Per-text features: computed once per text within a bulk call
+# ------------------------------------------------------------------------------------------------
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: The caches of the bulk call in progress (see :func:`bulk`), or None outside one.
+_BULK: dict[str, dict[Any, Any]] | None = None
+
+
+def _per_text(fn: _F) -> _F:
+    """Memoise a per-text feature: in a :func:`bulk` call every text's features are computed once and
+    kept until the call ends (a fixed-size LRU thrashed once a corpus had more distinct texts than its
+    size: +39% time at 100k passages); outside one, a small LRU serves one-off comparisons."""
+    small = lru_cache(maxsize=4096)(fn)
+    name = fn.__qualname__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        if _BULK is None:
+            return small(*args)
+        cache = _BULK.setdefault(name, {})
+        try:
+            return cache[args]
+        except KeyError:
+            out = cache[args] = fn(*args)
+            return out
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Within this block, per-text features (tokens, shingles, polarity) are computed once per text and
+    freed at its end. Nested blocks share the outer one's caches."""
+    global _BULK
+    if _BULK is not None:
+        yield
+        return
+    _BULK = {}
+    try:
+        yield
+    finally:
+        _BULK = None
+
+
+# ------------------------------------------------------------------------------------------------
 # Normalisation and lexical features
 # ------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _tokens(text: str) -> tuple[str, ...]:
     """Word tokens of the folded text (NFKC, case folding, curly quotes straight; any script);
     punctuation and whitespace dropped."""
@@ -116,7 +163,7 @@ def strip_marker(text: str) -> str:
     return stripped if stripped.strip() else text
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _shingles(text: str, n: int = SHINGLE_SIZE) -> frozenset[tuple[str, ...]]:
     toks = _tokens(text)
     if len(toks) < n:
@@ -277,7 +324,7 @@ def _negation_near(toks: Sequence[str], i: int, window: int = 6) -> bool:
     return any(t in _NEG for t in toks[max(0, i - window) : i])
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _directions(text: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
     """(family, polarity, object stems) for each direction word, polarity flipped under negation."""
     toks = _tokens(text)
@@ -297,7 +344,7 @@ def _directions(text: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _negated_content(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(stems of content words under negation, stems of content words with no negation cue near)."""
     toks = _tokens(text)
@@ -366,6 +413,70 @@ def _opposed_short(a: str, b: str) -> bool:
     return bool(((neg_a - pos_a) & (pos_b - neg_b)) or ((neg_b - pos_b) & (pos_a - neg_a)))
 
 
+#: Bits of the hashed word sets in :func:`_signature` (a Bloom-style filter: no false negatives).
+_SIG_BITS = 256
+_FAMILY_BIT = {"amount": 0, "quality": 1, "phase": 2, "permission": 3, "other": 4}
+
+
+def _bits(words: frozenset[str] | set[str]) -> int:
+    out = 0
+    for w in words:
+        out |= 1 << (hash(w) % _SIG_BITS)
+    return out
+
+
+@_per_text
+def _signature(text: str) -> tuple[int, int, int, int, int]:
+    """What :func:`opposed` could use of ``text``, over the whole text and each of its sentences:
+    (families with an upward direction word, with a downward one, hashed objects of direction words,
+    hashed negated content words, hashed content words). Two texts can only be opposed when these
+    overlap (see :func:`may_be_opposed`)."""
+    up = down = objects = negated = content = 0
+    parts = [text, *(t for t in _SENTENCE_END.split(text) if 0 < len(_tokens(t)) <= OPPOSED_MAX_WORDS)]
+    for part in parts:
+        for fam, pol, obj in _directions(part):
+            if pol == "+":
+                up |= 1 << _FAMILY_BIT[fam]
+            else:
+                down |= 1 << _FAMILY_BIT[fam]
+            objects |= _bits(obj)
+        neg, pos = _negated_content(part)
+        negated |= _bits(neg)
+        content |= _bits(neg | pos)
+    return up, down, objects, negated, content
+
+
+def _words(x: int) -> list[int]:
+    return [(x >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(_SIG_BITS // 64)]
+
+
+def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """A mask over the pairs ``(texts[i[k]], texts[j[k]])``: False where :func:`opposed` is surely
+    False (no direction of one family pointing both ways with a shared object, and no word negated in
+    one and stated in the other), True where it must be checked. Computed per text once, then per
+    pair in numpy: the polarity guard ran in pure Python for every candidate pair (2.4M calls, 157 s of
+    391 s at 100k passages)."""
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    if not len(i):
+        return np.zeros(0, dtype=bool)
+    used, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
+    with bulk():
+        sigs = [_signature(texts[t]) for t in used.tolist()]
+    fam = np.array([(u, d) for u, d, *_ in sigs], dtype=np.int64).reshape(-1, 2)
+    words = np.array([[*_words(o), *_words(ng), *_words(c)] for *_, o, ng, c in sigs], dtype=np.uint64)
+    q = _SIG_BITS // 64
+    obj, neg, cont = words[:, :q], words[:, q : 2 * q], words[:, 2 * q :]
+    a, b = inv[: len(i)], inv[len(i) :]
+    out = np.zeros(len(i), dtype=bool)
+    for lo in range(0, len(i), 1 << 20):
+        sa, sb = a[lo : lo + (1 << 20)], b[lo : lo + (1 << 20)]
+        directions = ((fam[sa, 0] & fam[sb, 1]) | (fam[sa, 1] & fam[sb, 0])) != 0
+        directions &= (obj[sa] & obj[sb]).any(axis=1)
+        negation = (neg[sa] & cont[sb]).any(axis=1) | (neg[sb] & cont[sa]).any(axis=1)
+        out[lo : lo + len(sa)] = directions | negation
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # Verdicts
 # ------------------------------------------------------------------------------------------------
@@ -388,7 +499,11 @@ def verdicts(
     cos = np.clip(np.asarray(cosines, dtype=np.float64).reshape(-1), -1.0, 1.0)
     if len(cos) != len(pairs):
         raise ValueError(f"got {len(pairs)} pairs but {len(cos)} cosines; pass one cosine per pair")
-    pairs = [(strip_marker(a), strip_marker(b)) for a, b in pairs]
+    with bulk():
+        return _verdicts([(strip_marker(a), strip_marker(b)) for a, b in pairs], cos, graded)
+
+
+def _verdicts(pairs: list[tuple[str, str]], cos: np.ndarray, graded: bool) -> list[Verdict]:
     n = len(pairs)
     tsr = np.empty(n)
     jac = np.empty(n)

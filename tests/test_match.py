@@ -218,3 +218,19 @@ def test_long_passages_sharing_no_phrasing_are_not_related() -> None:
     assert verdict(LONG_A, LONG_B, 0.97).type == "paraphrase"
     # and a graded alignment (document coverage) keeps the similarity
     assert verdicts([(LONG_A, LONG_B)], [0.62], graded=True)[0].score > 0.0
+
+
+def test_the_polarity_prefilter_never_rules_out_an_opposed_pair() -> None:
+    # every text of the examples, plus longer texts made of several of them (checked sentence by sentence)
+    from dedup.match import may_be_opposed
+
+    short = [t for pair in OPPOSITES + NOT_OPPOSITES for t in pair]
+    filler = "The partnership will publish an annual report on progress with every member organisation. " * 7
+    texts = short + [filler + t for t in short] + [t + " " + filler for t in short]
+    n = len(texts)
+    i, j = np.triu_indices(n, 1)
+    mask = may_be_opposed(texts, i, j)
+    truth = np.array([opposed(texts[a], texts[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)])
+    assert truth.sum() >= len(OPPOSITES)
+    assert not (truth & ~mask).any()
+    assert mask.mean() < 0.9  # and it does rule pairs out
