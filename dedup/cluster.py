@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -228,13 +229,14 @@ def representatives(
     item), the medoid is chosen among a cluster's preferred members when it has any (e.g. concise
     recommendations rather than narrative), still by similarity to all members.
     """
-    x = np.asarray(vectors, dtype=np.float64)
     out = []
     for mem in clusters:
         idx = np.array(sorted(mem), dtype=np.int64)
         if not len(idx):
             raise ValueError("a cluster must have at least one member")
-        sub = x[idx]
+        sub = np.asarray(
+            vectors[idx], dtype=np.float64
+        )  # only the members: a whole-corpus copy per cluster was O(n) each
         totals = sub @ sub.sum(axis=0) - np.einsum("ij,ij->i", sub, sub)
         if prefer is not None:
             # a preferred member stands for the cluster only if it is nearly as central as the medoid
@@ -281,6 +283,7 @@ _STOP = frozenset(
 _WORD = LETTERS  # words of any script; text is folded (NFKC, case folding) first
 
 
+@lru_cache(maxsize=1 << 17)
 def _stem(w: str) -> str:
     for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf):

@@ -80,10 +80,13 @@ RELATED_MIN_SHINGLES = 0.05
 #: Opposed pairs get type ``None`` and their score is capped here (below :data:`RELATED_SCORE`).
 OPPOSED_MAX_SCORE = 0.2
 
-#: ``candidate_pairs`` uses exact ``IndexFlatIP`` up to this many vectors, an IVF index beyond
-#: (nlist 2·sqrt(n) trained on 40·nlist rows, nprobe 16): at 100k the IVF search is much faster with recall measured by
-#: benchmarks/bench_links.py (engine vs engine-flat).
+#: ``candidate_pairs`` uses exact ``IndexFlatIP`` up to this many vectors, an IVF index beyond (see
+#: :func:`build_index`): lists of about ``LIST_SIZE`` vectors, ``NPROBE`` of them scanned a query,
+#: k-means on ``TRAIN_PER_LIST`` rows a list. Recall against exact search: benchmarks/scale.py --recall.
 FLAT_MAX = 20_000
+LIST_SIZE = 128
+NPROBE = 24
+TRAIN_PER_LIST = 16
 #: Rows per FAISS search call in ``candidate_pairs`` (bounds the k-NN result buffers).
 SEARCH_CHUNK = 8192
 
@@ -264,11 +267,13 @@ _FUNCTION = {
 _OBJECT_WINDOW = 6
 
 
+@lru_cache(maxsize=1 << 17)
 def _anchor(w: str) -> bool:
     """Can ``w`` anchor a direction word's object? Content words only; no numbers or single letters."""
     return len(w) > 1 and not w.isdigit() and w not in _FUNCTION and w not in _NEG and _family_key(w) is None
 
 
+@lru_cache(maxsize=1 << 17)
 def _stem(w: str) -> str:
     for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "s"):
         if len(w) > len(suf) + 3 and w.endswith(suf):
@@ -349,13 +354,16 @@ def _negated_content(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(stems of content words under negation, stems of content words with no negation cue near)."""
     toks = _tokens(text)
     neg, pos = set(), set()
+    cue = -(1 << 30)  # position of the last negation cue before token i
     for i, t in enumerate(toks):
-        if t in _AUX or t in _NOT_NEG_NEXT or not _anchor(t):
-            continue
-        if _negated(toks, i, quantifier=False):
-            neg.add(_stem(t))
-        elif not _negation_near(toks, i):
-            pos.add(_stem(t))
+        if not (t in _AUX or t in _NOT_NEG_NEXT or not _anchor(t)):
+            # _negated needs a cue at most 4 tokens back, _negation_near one at most 6 back
+            if i - cue <= 4 and _negated(toks, i, quantifier=False):
+                neg.add(_stem(t))
+            elif i - cue > 6:
+                pos.add(_stem(t))
+        if t in _NEG:
+            cue = i
     return frozenset(neg), frozenset(pos)
 
 
@@ -561,22 +569,46 @@ def compare(a: str, b: str, embedder: Embedder) -> Verdict:
 # ------------------------------------------------------------------------------------------------
 
 
-def _index(vectors: np.ndarray) -> Any:
+def build_index(vectors: np.ndarray) -> Any:
+    """A FAISS inner-product index over L2-normalised rows (ids are row numbers).
+
+    Exact ``IndexFlatIP`` up to :data:`FLAT_MAX` rows. Beyond, an IVF index whose lists hold about
+    :data:`LIST_SIZE` vectors each (``nlist = n / LIST_SIZE``) searched with a fixed :data:`NPROBE`, its
+    centroids found through an HNSW graph: a query costs the same at 30k and at 1M vectors. (Before, a
+    fixed 16 of ``2 sqrt(n)`` lists were scanned: each query read about ``8 sqrt(n)`` vectors, and
+    all-pairs search grew as n^1.5.) The k-means that places the centroids also assigns through HNSW,
+    on ``TRAIN_PER_LIST`` sample rows a list, so training is linear in n too. Recall against exact
+    search is measured by benchmarks/scale.py (``--recall``).
+    """
     import faiss
 
-    n, d = vectors.shape
-    index: Any
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, d = x.shape
     if n <= FLAT_MAX:
-        index = faiss.IndexFlatIP(d)
-    else:
-        nlist = int(2 * np.sqrt(n))
-        quantizer = faiss.IndexFlatIP(d)
-        index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
-        index.train(sample)
-        index.nprobe = 16
-    index.add(vectors)
+        flat = faiss.IndexFlatIP(d)
+        flat.add(x)
+        return flat
+    nlist = max(1, n // LIST_SIZE)
+    rng = np.random.default_rng(0)
+    sample = x[np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False))]
+    kmeans = faiss.Clustering(d, nlist)
+    kmeans.niter = 10
+    kmeans.spherical = True
+    kmeans.seed = 1234
+    kmeans.min_points_per_centroid = 1
+    kmeans.max_points_per_centroid = TRAIN_PER_LIST
+    assign = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+    kmeans.train(sample, assign)
+    centroids = faiss.vector_to_array(kmeans.centroids).reshape(nlist, d)
+    quantizer = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+    quantizer.hnsw.efConstruction = 64
+    quantizer.add(centroids)
+    index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+    quantizer.hnsw.efSearch = 16  # adding: each row's one nearest centroid
+    index.add(x)
+    quantizer.hnsw.efSearch = 2 * NPROBE  # searching: the NPROBE nearest lists
+    index.nprobe = NPROBE
+    index.referenced_objects = [quantizer]  # the quantizer must outlive this function
     return index
 
 
@@ -605,7 +637,7 @@ def candidate_pairs(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     if n < 2:
         return empty
-    index = _index(x)
+    index = build_index(x)
     parts_i, parts_j, parts_c = [], [], []
 
     def search(rows: np.ndarray, kk: int) -> np.ndarray:
