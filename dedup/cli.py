@@ -524,13 +524,27 @@ def links(
         emit(data, [table], fmt, out, out_console)
         return
     shown_links = found[:limit] if limit else found
-    table = Table(
-        "Links",
-        ["score", "type", "earlier", "earlier text", "later", "later text"],
-        [[lk.score, lk.type, _where(lk.a), _short(lk.a.text), _where(lk.b), _short(lk.b.text)] for lk in shown_links],
-        links={2: [_file_link(lk.a) for lk in shown_links], 4: [_file_link(lk.b) for lk in shown_links]},
-    )
-    emit({"links": [link_json(lk) for lk in shown_links]}, [table], fmt, out, out_console)
+    columns = ["score", "type", "earlier", "earlier text", "later", "later text"]
+
+    def rows() -> Iterator[list[Any]]:
+        for lk in shown_links:
+            yield [lk.score, lk.type, _where(lk.a), _short(lk.a.text), _where(lk.b), _short(lk.b.text)]
+
+    from dedup.output import csv_chunks, emit_chunks, json_chunks, resolve_format
+
+    fmt = resolve_format(fmt, out)
+    if fmt is Format.json:  # written link by link: all links of a large corpus never sit in one string
+        emit_chunks(json_chunks("links", map(link_json, shown_links)), out, out_console)
+    elif fmt is Format.csv:
+        emit_chunks(csv_chunks(columns, rows()), out, out_console)
+    else:
+        table = Table(
+            "Links",
+            columns,
+            list(rows()),
+            links={2: [_file_link(lk.a) for lk in shown_links], 4: [_file_link(lk.b) for lk in shown_links]},
+        )
+        emit({"links": [link_json(lk) for lk in shown_links]}, [table], fmt, out, out_console)
     if limit and len(found) > limit:
         note(f"showing {limit} of {len(found)} links; --limit 0 shows all")
 

@@ -84,8 +84,8 @@ OPPOSED_MAX_SCORE = 0.2
 #: :func:`build_index`): lists of about ``LIST_SIZE`` vectors, ``NPROBE`` of them scanned a query,
 #: k-means on ``TRAIN_PER_LIST`` rows a list. Recall against exact search: benchmarks/scale.py --recall.
 FLAT_MAX = 20_000
-LIST_SIZE = 128
-NPROBE = 24
+LIST_SIZE = 100
+NPROBE = 16
 TRAIN_PER_LIST = 16
 #: Rows per FAISS search call in ``candidate_pairs`` (bounds the k-NN result buffers).
 SEARCH_CHUNK = 8192
