@@ -39,6 +39,7 @@ err_console = Console(stderr=True, highlight=False)
 class State:
     store_path: Path | None = None
     quiet: bool = False
+    device: str = "auto"
 
 
 state = State()
@@ -90,9 +91,20 @@ def main_options(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")] = False,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            envvar="DEDUP_DEVICE",
+            help="Where to embed and search: auto (a CUDA GPU when there is one), cpu, or cuda.",
+        ),
+    ] = "auto",
 ) -> None:
+    if device not in ("auto", "cpu", "cuda"):
+        raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
     state.store_path = store
     state.quiet = quiet
+    state.device = device
 
 
 def command() -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -207,6 +219,7 @@ def open_corpus(model: str | None = None, create: bool = False) -> Iterator[Corp
         model or os.environ.get("DEDUP_MODEL") or None,
         create=create,
         on_model_load=lambda _: note("[dim]loading the embedding model…[/dim]"),
+        device=state.device,
     ) as corpus:
         yield corpus
 

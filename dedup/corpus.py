@@ -139,9 +139,15 @@ class Corpus:
         *,
         create: bool = True,
         on_model_load: Callable[[str], None] | None = None,
+        device: str | None = None,
     ) -> None:
+        """``device``: where the model embeds and candidate search runs: ``auto`` (None: a CUDA device
+        when there is one), ``cpu`` or ``cuda``."""
+        from dedup.match import set_device
         from dedup.store import default_store_path
 
+        set_device(device)
+        self._device = device
         self.path = Path(path) if path is not None else default_store_path()
         self._model = model
         self._create = create
@@ -206,7 +212,7 @@ class Corpus:
             chosen = str(self._model) if self._model is not None else self._recorded()
             if self._on_model_load is not None:
                 self._on_model_load(chosen or DEFAULT_MODEL_NAME)
-            self._embedder = load_embedder(None if chosen == DEFAULT_MODEL_NAME else chosen)
+            self._embedder = load_embedder(None if chosen == DEFAULT_MODEL_NAME else chosen, device=self._device)
         return self._embedder
 
     @property

@@ -60,11 +60,18 @@ def default_model_path() -> Path:
 
 
 def pick_device(device: str | None = None) -> str:
-    if device:
-        return device
+    """``cpu`` or ``cuda``: ``auto`` (or None) takes a CUDA device when torch sees one; asking for
+    ``cuda`` without one is an error rather than a silent fall back to the CPU."""
+    if device not in (None, "auto", "cpu", "cuda") and not str(device).startswith("cuda:"):
+        raise ModelError(f"--device must be auto, cpu or cuda, not {device!r}")
+    if device == "cpu":
+        return "cpu"
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    available = torch.cuda.is_available()
+    if device not in (None, "auto") and not available:
+        raise ModelError(f"--device {device}: torch sees no CUDA device here; use --device cpu or auto")
+    return str(device) if device not in (None, "auto") else ("cuda" if available else "cpu")
 
 
 class SentenceTransformerEmbedder:
@@ -99,7 +106,7 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(str(path), device=self.device)
         except Exception as exc:  # noqa: BLE001 - any loading failure is a user-facing model problem
             raise ModelError(f"cannot load a sentence-transformers model from {path}: {exc}") from exc
-        if self.device == "cuda":
+        if self.device.startswith("cuda"):
             self.model.half()
         self.quantized = bool(QUANTIZE_DEFAULT if quantize is None else quantize) and self.device == "cpu"
         if self.quantized:

@@ -569,6 +569,53 @@ def compare(a: str, b: str, embedder: Embedder) -> Verdict:
 # ------------------------------------------------------------------------------------------------
 
 
+#: Where candidate search runs: ``auto`` (a GPU when FAISS was built with one, else the CPU), ``cpu``
+#: or ``cuda`` (FAISS on the GPU, or exact search as a torch matrix product there). See :func:`set_device`.
+SEARCH_DEVICE = "auto"
+
+
+def set_device(device: str | None) -> None:
+    """Run candidate search on ``device`` (``auto``, ``cpu`` or ``cuda``; None means ``auto``)."""
+    global SEARCH_DEVICE
+    if device not in (None, "auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
+    SEARCH_DEVICE = device or "auto"
+
+
+def _faiss_gpus() -> int:
+    import faiss
+
+    get = getattr(faiss, "get_num_gpus", None)
+    return int(get()) if get is not None else 0
+
+
+class TorchIndex:
+    """Exact inner-product search as a blocked torch matrix product (on a CUDA device when FAISS has
+    no GPU build): the ``search(queries, k)`` of a FAISS index, ids being row numbers."""
+
+    def __init__(self, vectors: np.ndarray, device: str = "cuda", block_bytes: int = 1 << 30):
+        import torch
+
+        self.torch = torch
+        self.device = device
+        self.x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)).to(device)
+        self.ntotal = len(vectors)
+        self.rows = max(1, block_bytes // max(1, 4 * self.ntotal))  # queries per block
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        torch = self.torch
+        k = min(k, self.ntotal)
+        sims_out = np.empty((len(queries), k), dtype=np.float32)
+        ids_out = np.empty((len(queries), k), dtype=np.int64)
+        q_all = np.ascontiguousarray(queries, dtype=np.float32)
+        for lo in range(0, len(q_all), self.rows):
+            q = torch.from_numpy(q_all[lo : lo + self.rows]).to(self.device)
+            top = torch.topk(q @ self.x.T, k, dim=1)
+            sims_out[lo : lo + len(q)] = top.values.cpu().numpy()
+            ids_out[lo : lo + len(q)] = top.indices.cpu().numpy()
+        return sims_out, ids_out
+
+
 def build_index(vectors: np.ndarray) -> Any:
     """A FAISS inner-product index over L2-normalised rows (ids are row numbers).
 
@@ -584,9 +631,17 @@ def build_index(vectors: np.ndarray) -> Any:
 
     x = np.ascontiguousarray(vectors, dtype=np.float32)
     n, d = x.shape
-    if n <= FLAT_MAX:
+    gpus = _faiss_gpus() if SEARCH_DEVICE != "cpu" else 0
+    if SEARCH_DEVICE == "cuda" and not gpus:
+        return TorchIndex(x, "cuda")  # exact, on the GPU
+    if n <= FLAT_MAX or gpus:
         flat = faiss.IndexFlatIP(d)
         flat.add(x)
+        if gpus:  # exact search on the GPU: fast enough at any size that fits
+            res = faiss.StandardGpuResources()
+            on_gpu = faiss.index_cpu_to_gpu(res, 0, flat)
+            on_gpu.referenced_objects = [res]
+            return on_gpu
         return flat
     nlist = max(1, n // LIST_SIZE)
     rng = np.random.default_rng(0)

@@ -525,3 +525,13 @@ def test_streamed_json_and_csv_equal_the_whole_documents() -> None:
     streamed = "".join(csv_chunks(["s", "t", "u", "v"], iter(rows)))
     assert streamed == to_csv(Table("t", ["s", "t", "u", "v"], rows))
     assert len(list(csv_mod.reader(io_mod.StringIO(streamed)))) == len(rows) + 1
+
+
+def test_device_option_is_checked() -> None:
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    result = CliRunner().invoke(app, ["--device", "tpu", "docs"])
+    assert result.exit_code != 0
+    assert "auto, cpu or cuda" in result.output
