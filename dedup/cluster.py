@@ -142,7 +142,7 @@ def _average_linkage(
     parent = np.arange(n, dtype=np.int64)  # cluster slot -> the slot it merged into (slot = smallest item)
     size = np.ones(n, dtype=np.float64)
     u, v, s = _dedup_edges(n, ei, ej, w)
-    cnt = np.ones(len(u), dtype=np.float64)
+    cnt: np.ndarray = np.ones(len(u), dtype=np.float64)
     while len(u):
         pairs = size[u] * size[v]
         avg = (s + fill * (pairs - cnt)) / pairs

@@ -197,11 +197,15 @@ class Corpus:
         if self._embedder is not None:
             return self._embedder.name
         if model is None:
-            return self._recorded() or DEFAULT_MODEL_NAME
+            from dedup.embed import default_model_name
+
+            return self._recorded() or default_model_name(self._device)
         text = str(model)
         if text == "hashing" or text.startswith("hashing-"):
             return f"hashing-{text.split('-', 1)[1] if '-' in text else 256}"
-        return text if text == DEFAULT_MODEL_NAME else str(Path(text).resolve())
+        from dedup.embed import ONNX_MODEL_NAME
+
+        return text if text in (DEFAULT_MODEL_NAME, ONNX_MODEL_NAME) else str(Path(text).resolve())
 
     @property
     def embedder(self) -> Embedder:
@@ -212,7 +216,8 @@ class Corpus:
             chosen = str(self._model) if self._model is not None else self._recorded()
             if self._on_model_load is not None:
                 self._on_model_load(chosen or DEFAULT_MODEL_NAME)
-            self._embedder = load_embedder(None if chosen == DEFAULT_MODEL_NAME else chosen, device=self._device)
+            # a store recorded with the PyTorch model keeps it; a new one takes the default (ONNX when installed)
+            self._embedder = load_embedder(chosen, device=self._device)
         return self._embedder
 
     @property

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,22 +147,30 @@ class LoadedIndex:
     trusted: bool  # the file was read whole and its checksum holds
 
 
-def _checksum(*parts: bytes) -> str:
+def _checksum(*parts: bytes | memoryview) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
         h.update(part)
     return h.hexdigest()
 
 
-def _encode(index: Any, hashes: dict[int, str], model: str) -> bytes:
+def _encode(index: Any, hashes: dict[int, str], model: str) -> Callable[[Path], None]:
+    """A writer of the index file: its parts are written one after another, never joined into one
+    bytes object (at 300k vectors each copy of the FAISS body is 460 MB)."""
     import faiss
 
     ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
     id_bytes = ids.tobytes()
     hash_bytes = b"".join(bytes.fromhex(hashes[int(i)]) for i in ids)
-    body = faiss.serialize_index(index).tobytes()
+    body = memoryview(faiss.serialize_index(index))  # type: ignore[arg-type]
     header = {"model": model, "dim": int(index.d), "n": len(ids), "checksum": _checksum(id_bytes, hash_bytes, body)}
-    return _MAGIC + json.dumps(header).encode() + b"\n" + id_bytes + hash_bytes + body
+
+    def write(path: Path) -> None:
+        with open(path, "wb") as f:
+            for part in (_MAGIC, json.dumps(header).encode(), b"\n", id_bytes, hash_bytes, body):
+                f.write(part)
+
+    return write
 
 
 def load_index(store: Store, dim: int, model: str | None = None) -> LoadedIndex:
@@ -173,14 +182,14 @@ def load_index(store: Store, dim: int, model: str | None = None) -> LoadedIndex:
     empty = LoadedIndex(_new_index(dim), {}, False)
     path = store.index_path
     try:
-        data = path.read_bytes()
+        data = memoryview(path.read_bytes())  # sliced without copies below
     except OSError:
         return empty
-    if not data.startswith(_MAGIC):
+    if bytes(data[: len(_MAGIC)]) != _MAGIC:
         return empty  # an older plain FAISS file, or garbage: rebuilt
     try:
-        nl = data.index(b"\n", len(_MAGIC))
-        header = json.loads(data[len(_MAGIC) : nl])
+        nl = bytes(data[: len(_MAGIC) + 4096]).index(b"\n", len(_MAGIC))
+        header = json.loads(bytes(data[len(_MAGIC) : nl]))
         n = int(header["n"])
         at = nl + 1
         id_bytes = data[at : at + 8 * n]
@@ -199,7 +208,7 @@ def load_index(store: Store, dim: int, model: str | None = None) -> LoadedIndex:
     ids = np.frombuffer(id_bytes, dtype=np.int64)
     if index.ntotal != n or not np.array_equal(faiss.vector_to_array(index.id_map), ids):
         return empty
-    hashes = {int(i): hash_bytes[k * _HASH_BYTES : (k + 1) * _HASH_BYTES].hex() for k, i in enumerate(ids)}
+    hashes = {int(i): bytes(hash_bytes[k * _HASH_BYTES : (k + 1) * _HASH_BYTES]).hex() for k, i in enumerate(ids)}
     return LoadedIndex(index, hashes, True)
 
 

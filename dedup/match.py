@@ -640,7 +640,7 @@ def build_index(vectors: np.ndarray) -> Any:
         if gpus:  # exact search on the GPU: fast enough at any size that fits
             res = faiss.StandardGpuResources()
             on_gpu = faiss.index_cpu_to_gpu(res, 0, flat)
-            on_gpu.referenced_objects = [res]
+            on_gpu.referenced_objects = [res]  # type: ignore[attr-defined]
             return on_gpu
         return flat
     nlist = max(1, n // LIST_SIZE)
@@ -663,7 +663,7 @@ def build_index(vectors: np.ndarray) -> Any:
     index.add(x)
     quantizer.hnsw.efSearch = 2 * NPROBE  # searching: the NPROBE nearest lists
     index.nprobe = NPROBE
-    index.referenced_objects = [quantizer]  # the quantizer must outlive this function
+    index.referenced_objects = [quantizer]  # type: ignore[attr-defined]  # the quantizer must outlive this
     return index
 
 
