@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -808,7 +809,6 @@ class Store:
     def _passages(
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
-        docs = {d.id: d for d in self.documents()}
         sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end, label FROM passages"
         where: list[str] = []
         args: list[object] = []
@@ -825,6 +825,14 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY doc_id, seq"
+        rows: Iterable[sqlite3.Row]
+        if ids is not None or doc_ids is not None:
+            # a look-up of some passages reads only their documents (a draft check stays small at scale)
+            rows = self.db.execute(sql, args).fetchall()
+            docs = self.documents_by_id({r["doc_id"] for r in rows})
+        else:
+            docs = {d.id: d for d in self.documents()}
+            rows = self.db.execute(sql, args)
         return [
             Passage(
                 id=r["id"],
@@ -838,8 +846,18 @@ class Store:
                 page_end=r["page_end"],
                 label=r["label"],
             )
-            for r in self.db.execute(sql, args)
+            for r in rows
         ]
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The documents with these ids (those that exist), by id."""
+        wanted = sorted(doc_ids)
+        out: dict[str, Document] = {}
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            rows = self.db.execute(self._DOC_SQL + f" WHERE d.id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update((r["id"], self._doc(r)) for r in rows)
+        return out
 
     def adjacent(self, ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
         """For each passage id: the ids of the passages just before and just after it in its document."""
@@ -872,24 +890,33 @@ class Store:
         publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
         Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
         id); documents in no family are left out."""
-        sizes = dict(
-            self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
-        )
         shared = self.db.execute(
             "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
             " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
         ).fetchall()
+        # sizes and titles of the documents that share a passage only (not of every document)
+        involved = sorted({d for a, b, _ in shared for d in (a, b)})
+        sizes: dict[str, int] = {}
+        meta: dict[str, tuple[str, str, int | None]] = {}
+        for lo in range(0, len(involved), 500):
+            chunk = involved[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            sizes.update(
+                self.db.execute(
+                    f"SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages WHERE doc_id IN ({marks}) GROUP BY doc_id",
+                    chunk,
+                ).fetchall()
+            )
+            for r in self.db.execute(
+                f"SELECT id, title, organisation, year FROM documents WHERE id IN ({marks})", chunk
+            ):
+                meta[r[0]] = (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
         parent: dict[str, str] = {}
 
         def root(x: str) -> str:
             while parent.get(x, x) != x:
                 x = parent[x]
             return x
-
-        meta = {
-            r[0]: (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
-            for r in self.db.execute("SELECT id, title, organisation, year FROM documents")
-        }
 
         def one_publication(a: str, b: str) -> bool:
             """One body's documents of one year naming the same publication: "X - Executive Summary"
@@ -977,6 +1004,21 @@ class Store:
             (model,),
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+    def passage_hash_arrays(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids in id order, (n, 16) uint8 text hashes) of every passage with a vector for
+        ``model``: :meth:`passage_hashes` as two arrays, 24 bytes a passage."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text_hash FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash"
+            " ORDER BY p.id",
+            (model,),
+        )
+        ids = array("q")
+        buf = bytearray()
+        for pid, h in rows:
+            ids.append(pid)
+            buf += bytes.fromhex(h)
+        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(buf, dtype=np.uint8).reshape(len(ids), 16)
 
     def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
