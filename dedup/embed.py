@@ -274,7 +274,14 @@ class OnnxEmbedder:
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64):
         import json
 
-        import onnxruntime as ort
+        try:
+            import onnx  # noqa: F401 - needed by the export
+            import onnxruntime as ort
+        except ImportError:
+            raise ModelError(
+                f"vectors of '{ONNX_MODEL_NAME}' need ONNX Runtime: `pip install 'dedup[onnx]'`, or re-embed the"
+                f" store with the PyTorch model: `dedup index --reindex --model {DEFAULT_MODEL_NAME}`"
+            ) from None
         from tokenizers import Tokenizer
 
         path = Path(model_path) if model_path else default_model_path()
