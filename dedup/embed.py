@@ -269,7 +269,7 @@ class OnnxEmbedder:
     """The packaged model through ONNX Runtime, int8 (see :data:`ONNX_MODEL_NAME`): the same tokenizer,
     mean pooling and normalisation as sentence-transformers. The ONNX file is exported from the
     packaged model on first use into ``~/.cache/dedup/onnx`` (``DEDUP_CACHE`` moves it); nothing large
-    ships with dedup. Measured by benchmarks/bench_index.py."""
+    ships with dedup. Measured by benchmarks/bench_embed.py."""
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 64):
         import json
