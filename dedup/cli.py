@@ -17,7 +17,7 @@ import typer
 from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.render import views
-from dedup.render.output import check_destinations, emit, resolve_format
+from dedup.render.output import check_destinations, emit, emit_chunks, resolve_format
 from dedup.render.table import Format
 from dedup.render.terminal import Terminal, safe
 
@@ -37,6 +37,7 @@ term = Terminal()
 
 class State:
     store: Path | None = None  # --store
+    device: str = "auto"  # --device
 
 
 state = State()
@@ -108,9 +109,20 @@ def main_options(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")] = False,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            envvar="DEDUP_DEVICE",
+            help="Where to embed and search: auto (a CUDA GPU when there is one), cpu, or cuda.",
+        ),
+    ] = "auto",
 ) -> None:
+    if device not in ("auto", "cpu", "cuda"):
+        raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
     state.store = store
     term.quiet = quiet
+    state.device = device
 
 
 def _store() -> Path:
@@ -180,6 +192,7 @@ def open_corpus(model: str | None = None, create: bool = False) -> Iterator[Corp
         model or os.environ.get("DEDUP_MODEL") or None,
         create=create,
         on_model_load=lambda _: term.note(loading),
+        device=state.device,
     ) as corpus:
         yield corpus
 
@@ -374,7 +387,17 @@ def links(
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
         found = corpus.links(types=types, min_score=min_score, documents=doc, recommendations=recommendations)
-        view = views.overlaps(corpus.overlaps(found), limit) if documents else views.links(found, limit)
+        fmt = resolve_format(fmt, out)
+        if documents:
+            view = views.overlaps(corpus.overlaps(found), limit)
+        elif fmt in (Format.json, Format.csv):  # written link by link: never all links in one string
+            chunks, notes = views.links_chunks(found, limit, fmt)
+            emit_chunks(chunks, out, term.out)
+            for message in notes:
+                term.note(message)
+            return
+        else:
+            view = views.links(found, limit)
     show(view, fmt, out)
 
 

@@ -167,9 +167,15 @@ class Corpus:
         *,
         create: bool = True,
         on_model_load: Callable[[str], None] | None = None,
+        device: str | None = None,
     ) -> None:
+        """``device``: where the model embeds and candidate search runs: ``auto`` (None: a CUDA device
+        when there is one), ``cpu`` or ``cuda``."""
+        from dedup.match import set_device
         from dedup.store import default_store_path
 
+        set_device(device)
+        self._device = device
         self.path = Path(path) if path is not None else default_store_path()
         self._model = model
         self._create = create
@@ -219,12 +225,16 @@ class Corpus:
         if self._embedder is not None:
             return self._embedder.name
         if model is None:
-            return self._recorded() or DEFAULT_MODEL_NAME
+            from dedup.embed import default_model_name
+
+            return self._recorded() or default_model_name(self._device)
         text = str(model)
         factory = named_embedder(text)
         if factory is not None:
             return factory(text).name
-        return text if text == DEFAULT_MODEL_NAME else str(Path(text).resolve())
+        from dedup.embed import ONNX_MODEL_NAME
+
+        return text if text in (DEFAULT_MODEL_NAME, ONNX_MODEL_NAME) else str(Path(text).resolve())
 
     @property
     def embedder(self) -> Embedder:
@@ -235,7 +245,8 @@ class Corpus:
             chosen = str(self._model) if self._model is not None else self._recorded()
             if self._on_model_load is not None:
                 self._on_model_load(chosen or DEFAULT_MODEL_NAME)
-            self._embedder = load_embedder(None if chosen == DEFAULT_MODEL_NAME else chosen)
+            # a store recorded with the PyTorch model keeps it; a new one takes the default (ONNX when installed)
+            self._embedder = load_embedder(chosen, device=self._device)
         return self._embedder
 
     @property

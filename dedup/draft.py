@@ -201,7 +201,10 @@ def self_documents(store: Store, source: str, path: Path | None) -> tuple[Docume
     doc = store.document(row["id"])
     families = store.document_families()
     family = families.get(doc.id)
-    others = [d for d in store.documents() if family is not None and d.id != doc.id and families.get(d.id) == family]
+    members = store.documents_by_id(
+        d for d, f in families.items() if family is not None and f == family and d != doc.id
+    )
+    others = sorted(members.values(), key=lambda d: (d.year is None, d.year or 0, d.id))  # as documents() orders
     return doc, [doc, *others]
 
 

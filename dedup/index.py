@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Collection
+import os
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,65 +144,101 @@ _HASH_BYTES = 16  # text_hash is 32 hex digits
 @dataclass
 class LoadedIndex:
     index: Any
-    hashes: dict[int, str]  # passage id -> text hash of the vector the index holds for it
+    ids: np.ndarray  # the passage id of each vector, in index order
+    hash_bytes: np.ndarray  # (n, 16) uint8: the text hash of each vector, in index order
     trusted: bool  # the file was read whole and its checksum holds
+    mapping: Any = None  # the memory-mapped file a read-only index's vectors live in (kept alive with it)
+
+    @property
+    def hashes(self) -> dict[int, str]:
+        """passage id -> text hash of the vector the index holds for it."""
+        return {int(i): h.tobytes().hex() for i, h in zip(self.ids, self.hash_bytes, strict=True)}
 
 
-def _checksum(*parts: bytes) -> str:
+def _checksum(*parts: bytes | memoryview) -> str:
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
         h.update(part)
     return h.hexdigest()
 
 
-def _encode(index: Any, hashes: dict[int, str], model: str) -> bytes:
+def _encode(index: Any, hashes: dict[int, str], model: str) -> Callable[[Path], None]:
+    """A writer of the index file: its parts are written one after another, never joined into one
+    bytes object (at 300k vectors each copy of the FAISS body is 460 MB)."""
     import faiss
 
     ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
     id_bytes = ids.tobytes()
     hash_bytes = b"".join(bytes.fromhex(hashes[int(i)]) for i in ids)
-    body = faiss.serialize_index(index).tobytes()
+    body = memoryview(faiss.serialize_index(index))  # type: ignore[arg-type]
     header = {"model": model, "dim": int(index.d), "n": len(ids), "checksum": _checksum(id_bytes, hash_bytes, body)}
-    return _MAGIC + json.dumps(header).encode() + b"\n" + id_bytes + hash_bytes + body
+
+    def write(path: Path) -> None:
+        with open(path, "wb") as f:
+            for part in (_MAGIC, json.dumps(header).encode(), b"\n", id_bytes, hash_bytes, body):
+                f.write(part)
+
+    return write
 
 
-def load_index(store: Store, dim: int, model: str | None = None) -> LoadedIndex:
+def _empty(dim: int) -> LoadedIndex:
+    return LoadedIndex(_new_index(dim), np.zeros(0, np.int64), np.zeros((0, _HASH_BYTES), np.uint8), False)
+
+
+def load_index(store: Store, dim: int, model: str | None = None, *, mapped: bool = False) -> LoadedIndex:
     """The FAISS index of ``store`` with the text hash of each vector, or an empty one when the file
     is missing, unreadable, from another model or dimension, or fails its checksum (then it is rebuilt
-    from the cached vectors, with no re-embedding)."""
+    from the cached vectors, with no re-embedding).
+
+    The checksum is computed reading the file in chunks. ``mapped``: the index is read-only and its
+    vectors stay in the memory-mapped file (FAISS zero-copy read, ``IO_FLAG_MMAP_IFC``), so loading
+    costs no memory and a search pages in only what it reads; else the index owns a copy it may
+    change."""
     import faiss
 
-    empty = LoadedIndex(_new_index(dim), {}, False)
-    path = store.index_path
     try:
-        data = path.read_bytes()
+        f = open(store.index_path, "rb")  # noqa: SIM115 - closed below; the mapping outlives it
     except OSError:
-        return empty
-    if not data.startswith(_MAGIC):
-        return empty  # an older plain FAISS file, or garbage: rebuilt
-    try:
-        nl = data.index(b"\n", len(_MAGIC))
-        header = json.loads(data[len(_MAGIC) : nl])
-        n = int(header["n"])
-        at = nl + 1
-        id_bytes = data[at : at + 8 * n]
-        hash_bytes = data[at + 8 * n : at + 8 * n + _HASH_BYTES * n]
-        body = data[at + (8 + _HASH_BYTES) * n :]
-        if (
-            len(hash_bytes) != _HASH_BYTES * n
-            or header["checksum"] != _checksum(id_bytes, hash_bytes, body)
-            or int(header["dim"]) != dim
-            or (model is not None and header["model"] != model)
-        ):
-            return empty
-        index: Any = faiss.deserialize_index(np.frombuffer(body, dtype=np.uint8))
-    except (ValueError, KeyError, TypeError, RuntimeError):
-        return empty
-    ids = np.frombuffer(id_bytes, dtype=np.int64)
+        return _empty(dim)
+    with f:
+        try:
+            head = f.read(len(_MAGIC) + 4096)
+            if not head.startswith(_MAGIC):
+                return _empty(dim)  # an older plain FAISS file, or garbage: rebuilt
+            nl = head.index(b"\n", len(_MAGIC))
+            header = json.loads(head[len(_MAGIC) : nl])
+            n, at = int(header["n"]), nl + 1
+            body_at = at + (8 + _HASH_BYTES) * n
+            if (
+                os.fstat(f.fileno()).st_size <= body_at
+                or int(header["dim"]) != dim
+                or (model is not None and header["model"] != model)
+            ):
+                return _empty(dim)
+            f.seek(at)
+            h = hashlib.blake2b(digest_size=16)
+            while chunk := f.read(1 << 22):  # ids, hashes and FAISS body, as _encode checksummed them
+                h.update(chunk)
+            if h.hexdigest() != header["checksum"]:
+                return _empty(dim)
+            data = np.memmap(f, dtype=np.uint8, mode="r")  # the same file as checksummed (same descriptor)
+            index: Any
+            if mapped:
+                body = data[body_at:]
+                reader = faiss.ZeroCopyIOReader(faiss.swig_ptr(body), body.size)  # type: ignore[attr-defined]
+                index = faiss.read_index(reader, faiss.IO_FLAG_MMAP_IFC)
+            else:  # read straight from the file into the index's own memory (one copy; it may be changed)
+                f.seek(body_at)
+                index = faiss.read_index(faiss.PyCallbackIOReader(f.read), 0)  # type: ignore[attr-defined]
+        except (ValueError, KeyError, TypeError, RuntimeError, OSError):
+            return _empty(dim)
+    ids = np.frombuffer(data, dtype=np.int64, count=n, offset=at)
+    hash_bytes = np.frombuffer(data, dtype=np.uint8, count=_HASH_BYTES * n, offset=at + 8 * n).reshape(n, _HASH_BYTES)
     if index.ntotal != n or not np.array_equal(faiss.vector_to_array(index.id_map), ids):
-        return empty
-    hashes = {int(i): hash_bytes[k * _HASH_BYTES : (k + 1) * _HASH_BYTES].hex() for k, i in enumerate(ids)}
-    return LoadedIndex(index, hashes, True)
+        return _empty(dim)
+    if mapped:
+        return LoadedIndex(index, ids, hash_bytes, True, data)
+    return LoadedIndex(index, ids.copy(), hash_bytes.copy(), True)
 
 
 def load_faiss(store: Store, dim: int) -> Any:
@@ -212,6 +250,10 @@ def _sync_faiss(store: Store, model: str, dim: int) -> tuple[int, int, int]:
     passage id now holds another text (a database restored from a backup reuses ids), are removed;
     missing ones are added; an unreadable or corrupted file is rebuilt. Written atomically under a
     unique temporary name, so concurrent writers never collide."""
+    current = load_index(store, dim, model, mapped=True)  # costs no memory: the file's vectors stay on disk
+    if _agrees(store, current, model):
+        return 0, 0, int(current.index.ntotal)  # in step: no vector is read
+    del current
     loaded = load_index(store, dim, model)
     index, have = loaded.index, loaded.hashes
     ids, hashes, vectors = store.passage_vectors_with_hashes(model, dim)
@@ -238,10 +280,10 @@ def search(
     still come back)."""
     dim = int(store.get_meta("dim") or vectors.shape[1])
     model = store.get_meta("model")
-    loaded = load_index(store, dim, model)
+    loaded = load_index(store, dim, model, mapped=True)
     if model and not _agrees(store, loaded, model):
         _sync_faiss(store, model, dim)  # the file and the database disagree: repaired, then read again
-        loaded = load_index(store, dim, model)
+        loaded = load_index(store, dim, model, mapped=True)
     index = loaded.index
     if index.ntotal == 0 or len(vectors) == 0:
         return np.zeros((len(vectors), 0), np.float32), np.zeros((len(vectors), 0), np.int64)
@@ -258,5 +300,12 @@ def search(
 
 
 def _agrees(store: Store, loaded: LoadedIndex, model: str) -> bool:
-    """The index holds exactly the database's embedded passages, each with its current text."""
-    return loaded.trusted and loaded.hashes == store.passage_hashes(model)
+    """The index holds exactly the database's embedded passages, each with its current text (compared
+    as arrays: 24 bytes a passage, no Python object each)."""
+    if not loaded.trusted:
+        return False
+    ids, hash_bytes = store.passage_hash_arrays(model)
+    if len(ids) != len(loaded.ids):
+        return False
+    order = np.argsort(loaded.ids, kind="stable")
+    return bool(np.array_equal(loaded.ids[order], ids) and np.array_equal(loaded.hash_bytes[order], hash_bytes))

@@ -19,10 +19,12 @@ unit-tested on tiny inputs; :func:`compare` is the model-dependent convenience.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -81,19 +83,67 @@ RELATED_MIN_SHINGLES = 0.05
 #: Opposed pairs get type ``None`` and their score is capped here (below :data:`RELATED_SCORE`).
 OPPOSED_MAX_SCORE = 0.2
 
-#: ``candidate_pairs`` uses exact ``IndexFlatIP`` up to this many vectors, an IVF index beyond
-#: (nlist 2·sqrt(n) trained on 40·nlist rows, nprobe 16): at 100k the IVF search is much faster with recall measured by
-#: benchmarks/bench_links.py (engine vs engine-flat).
+#: ``candidate_pairs`` uses exact ``IndexFlatIP`` up to this many vectors, an IVF index beyond (see
+#: :func:`build_index`): lists of about ``LIST_SIZE`` vectors, ``NPROBE`` of them scanned a query,
+#: k-means on ``TRAIN_PER_LIST`` rows a list. Recall against exact search: benchmarks/scale.py --recall.
 FLAT_MAX = 20_000
+LIST_SIZE = 100
+NPROBE = 16
+TRAIN_PER_LIST = 16
 #: Rows per FAISS search call in ``candidate_pairs`` (bounds the k-NN result buffers).
 SEARCH_CHUNK = 8192
+
+# ------------------------------------------------------------------------------------------------
+# Per-text features: computed once per text within a bulk call
+# ------------------------------------------------------------------------------------------------
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: The caches of the bulk call in progress (see :func:`bulk`), or None outside one.
+_BULK: dict[str, dict[Any, Any]] | None = None
+
+
+def _per_text(fn: _F) -> _F:
+    """Memoise a per-text feature: in a :func:`bulk` call every text's features are computed once and
+    kept until the call ends (a fixed-size LRU thrashed once a corpus had more distinct texts than its
+    size: +39% time at 100k passages); outside one, a small LRU serves one-off comparisons."""
+    small = lru_cache(maxsize=4096)(fn)
+    name = fn.__qualname__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        if _BULK is None:
+            return small(*args)
+        cache = _BULK.setdefault(name, {})
+        try:
+            return cache[args]
+        except KeyError:
+            out = cache[args] = fn(*args)
+            return out
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Within this block, per-text features (tokens, shingles, polarity) are computed once per text and
+    freed at its end. Nested blocks share the outer one's caches."""
+    global _BULK
+    if _BULK is not None:
+        yield
+        return
+    _BULK = {}
+    try:
+        yield
+    finally:
+        _BULK = None
+
 
 # ------------------------------------------------------------------------------------------------
 # Normalisation and lexical features
 # ------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _tokens(text: str) -> tuple[str, ...]:
     """Word tokens of the folded text (NFKC, case folding, curly quotes straight; any script);
     punctuation and whitespace dropped."""
@@ -110,7 +160,7 @@ def strip_marker(text: str) -> str:
     return stripped if stripped.strip() else text
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _shingles(text: str, n: int = SHINGLE_SIZE) -> frozenset[tuple[str, ...]]:
     toks = _tokens(text)
     if len(toks) < n:
@@ -201,6 +251,7 @@ _NOT_NEG_NEXT = {"only", "just", "least", "merely", "doubt", "matter", "exceptio
 _OBJECT_WINDOW = 6
 
 
+@lru_cache(maxsize=1 << 17)
 def _anchor(w: str) -> bool:
     """Can ``w`` anchor a direction word's object? Content words only; no numbers or single letters."""
     return len(w) > 1 and not w.isdigit() and w not in _FUNCTION and w not in _NEG and _family_key(w) is None
@@ -254,7 +305,7 @@ def _negation_near(toks: Sequence[str], i: int, window: int = 6) -> bool:
     return any(t in _NEG for t in toks[max(0, i - window) : i])
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _directions(text: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
     """(family, polarity, object stems) for each direction word, polarity flipped under negation."""
     toks = _tokens(text)
@@ -274,18 +325,21 @@ def _directions(text: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@_per_text
 def _negated_content(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(stems of content words under negation, stems of content words with no negation cue near)."""
     toks = _tokens(text)
     neg, pos = set(), set()
+    cue = -(1 << 30)  # position of the last negation cue before token i
     for i, t in enumerate(toks):
-        if t in _AUX or t in _NOT_NEG_NEXT or not _anchor(t):
-            continue
-        if _negated(toks, i, quantifier=False):
-            neg.add(_stem(t))
-        elif not _negation_near(toks, i):
-            pos.add(_stem(t))
+        if not (t in _AUX or t in _NOT_NEG_NEXT or not _anchor(t)):
+            # _negated needs a cue at most 4 tokens back, _negation_near one at most 6 back
+            if i - cue <= 4 and _negated(toks, i, quantifier=False):
+                neg.add(_stem(t))
+            elif i - cue > 6:
+                pos.add(_stem(t))
+        if t in _NEG:
+            cue = i
     return frozenset(neg), frozenset(pos)
 
 
@@ -343,6 +397,70 @@ def _opposed_short(a: str, b: str) -> bool:
     return bool(((neg_a - pos_a) & (pos_b - neg_b)) or ((neg_b - pos_b) & (pos_a - neg_a)))
 
 
+#: Bits of the hashed word sets in :func:`_signature` (a Bloom-style filter: no false negatives).
+_SIG_BITS = 256
+_FAMILY_BIT = {"amount": 0, "quality": 1, "phase": 2, "permission": 3, "other": 4}
+
+
+def _bits(words: frozenset[str] | set[str]) -> int:
+    out = 0
+    for w in words:
+        out |= 1 << (hash(w) % _SIG_BITS)
+    return out
+
+
+@_per_text
+def _signature(text: str) -> tuple[int, int, int, int, int]:
+    """What :func:`opposed` could use of ``text``, over the whole text and each of its sentences:
+    (families with an upward direction word, with a downward one, hashed objects of direction words,
+    hashed negated content words, hashed content words). Two texts can only be opposed when these
+    overlap (see :func:`may_be_opposed`)."""
+    up = down = objects = negated = content = 0
+    parts = [text, *(t for t in _SENTENCE_END.split(text) if 0 < len(_tokens(t)) <= OPPOSED_MAX_WORDS)]
+    for part in parts:
+        for fam, pol, obj in _directions(part):
+            if pol == "+":
+                up |= 1 << _FAMILY_BIT[fam]
+            else:
+                down |= 1 << _FAMILY_BIT[fam]
+            objects |= _bits(obj)
+        neg, pos = _negated_content(part)
+        negated |= _bits(neg)
+        content |= _bits(neg | pos)
+    return up, down, objects, negated, content
+
+
+def _words(x: int) -> list[int]:
+    return [(x >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(_SIG_BITS // 64)]
+
+
+def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """A mask over the pairs ``(texts[i[k]], texts[j[k]])``: False where :func:`opposed` is surely
+    False (no direction of one family pointing both ways with a shared object, and no word negated in
+    one and stated in the other), True where it must be checked. Computed per text once, then per
+    pair in numpy: the polarity guard ran in pure Python for every candidate pair (2.4M calls, 157 s of
+    391 s at 100k passages)."""
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    if not len(i):
+        return np.zeros(0, dtype=bool)
+    used, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
+    with bulk():
+        sigs = [_signature(texts[t]) for t in used.tolist()]
+    fam = np.array([(u, d) for u, d, *_ in sigs], dtype=np.int64).reshape(-1, 2)
+    words = np.array([[*_words(o), *_words(ng), *_words(c)] for *_, o, ng, c in sigs], dtype=np.uint64)
+    q = _SIG_BITS // 64
+    obj, neg, cont = words[:, :q], words[:, q : 2 * q], words[:, 2 * q :]
+    a, b = inv[: len(i)], inv[len(i) :]
+    out = np.zeros(len(i), dtype=bool)
+    for lo in range(0, len(i), 1 << 20):
+        sa, sb = a[lo : lo + (1 << 20)], b[lo : lo + (1 << 20)]
+        directions = ((fam[sa, 0] & fam[sb, 1]) | (fam[sa, 1] & fam[sb, 0])) != 0
+        directions &= (obj[sa] & obj[sb]).any(axis=1)
+        negation = (neg[sa] & cont[sb]).any(axis=1) | (neg[sb] & cont[sa]).any(axis=1)
+        out[lo : lo + len(sa)] = directions | negation
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # Verdicts
 # ------------------------------------------------------------------------------------------------
@@ -365,7 +483,11 @@ def verdicts(
     cos = np.clip(np.asarray(cosines, dtype=np.float64).reshape(-1), -1.0, 1.0)
     if len(cos) != len(pairs):
         raise ValueError(f"got {len(pairs)} pairs but {len(cos)} cosines; pass one cosine per pair")
-    pairs = [(strip_marker(a), strip_marker(b)) for a, b in pairs]
+    with bulk():
+        return _verdicts([(strip_marker(a), strip_marker(b)) for a, b in pairs], cos, graded)
+
+
+def _verdicts(pairs: list[tuple[str, str]], cos: np.ndarray, graded: bool) -> list[Verdict]:
     n = len(pairs)
     tsr = np.empty(n)
     jac = np.empty(n)
@@ -423,22 +545,101 @@ def compare(a: str, b: str, embedder: Embedder) -> Verdict:
 # ------------------------------------------------------------------------------------------------
 
 
-def _index(vectors: np.ndarray) -> Any:
+#: Where candidate search runs: ``auto`` (a GPU when FAISS was built with one, else the CPU), ``cpu``
+#: or ``cuda`` (FAISS on the GPU, or exact search as a torch matrix product there). See :func:`set_device`.
+SEARCH_DEVICE = "auto"
+
+
+def set_device(device: str | None) -> None:
+    """Run candidate search on ``device`` (``auto``, ``cpu`` or ``cuda``; None means ``auto``)."""
+    global SEARCH_DEVICE
+    if device not in (None, "auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
+    SEARCH_DEVICE = device or "auto"
+
+
+def _faiss_gpus() -> int:
     import faiss
 
-    n, d = vectors.shape
-    index: Any
-    if n <= FLAT_MAX:
-        index = faiss.IndexFlatIP(d)
-    else:
-        nlist = int(2 * np.sqrt(n))
-        quantizer = faiss.IndexFlatIP(d)
-        index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(n, size=min(n, 40 * nlist), replace=False)]
-        index.train(sample)
-        index.nprobe = 16
-    index.add(vectors)
+    get = getattr(faiss, "get_num_gpus", None)
+    return int(get()) if get is not None else 0
+
+
+class TorchIndex:
+    """Exact inner-product search as a blocked torch matrix product (on a CUDA device when FAISS has
+    no GPU build): the ``search(queries, k)`` of a FAISS index, ids being row numbers."""
+
+    def __init__(self, vectors: np.ndarray, device: str = "cuda", block_bytes: int = 1 << 30):
+        import torch
+
+        self.torch = torch
+        self.device = device
+        self.x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)).to(device)
+        self.ntotal = len(vectors)
+        self.rows = max(1, block_bytes // max(1, 4 * self.ntotal))  # queries per block
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        torch = self.torch
+        k = min(k, self.ntotal)
+        sims_out = np.empty((len(queries), k), dtype=np.float32)
+        ids_out = np.empty((len(queries), k), dtype=np.int64)
+        q_all = np.ascontiguousarray(queries, dtype=np.float32)
+        for lo in range(0, len(q_all), self.rows):
+            q = torch.from_numpy(q_all[lo : lo + self.rows]).to(self.device)
+            top = torch.topk(q @ self.x.T, k, dim=1)
+            sims_out[lo : lo + len(q)] = top.values.cpu().numpy()
+            ids_out[lo : lo + len(q)] = top.indices.cpu().numpy()
+        return sims_out, ids_out
+
+
+def build_index(vectors: np.ndarray) -> Any:
+    """A FAISS inner-product index over L2-normalised rows (ids are row numbers).
+
+    Exact ``IndexFlatIP`` up to :data:`FLAT_MAX` rows. Beyond, an IVF index whose lists hold about
+    :data:`LIST_SIZE` vectors each (``nlist = n / LIST_SIZE``) searched with a fixed :data:`NPROBE`, its
+    centroids found through an HNSW graph: a query costs the same at 30k and at 1M vectors. (Before, a
+    fixed 16 of ``2 sqrt(n)`` lists were scanned: each query read about ``8 sqrt(n)`` vectors, and
+    all-pairs search grew as n^1.5.) The k-means that places the centroids also assigns through HNSW,
+    on ``TRAIN_PER_LIST`` sample rows a list, so training is linear in n too. Recall against exact
+    search is measured by benchmarks/scale.py (``--recall``).
+    """
+    import faiss
+
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, d = x.shape
+    gpus = _faiss_gpus() if SEARCH_DEVICE != "cpu" else 0
+    if SEARCH_DEVICE == "cuda" and not gpus:
+        return TorchIndex(x, "cuda")  # exact, on the GPU
+    if n <= FLAT_MAX or gpus:
+        flat = faiss.IndexFlatIP(d)
+        flat.add(x)
+        if gpus:  # exact search on the GPU: fast enough at any size that fits
+            res = faiss.StandardGpuResources()
+            on_gpu = faiss.index_cpu_to_gpu(res, 0, flat)
+            on_gpu.referenced_objects = [res]  # type: ignore[attr-defined]
+            return on_gpu
+        return flat
+    nlist = max(1, n // LIST_SIZE)
+    rng = np.random.default_rng(0)
+    sample = x[np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False))]
+    kmeans = faiss.Clustering(d, nlist)
+    kmeans.niter = 10
+    kmeans.spherical = True
+    kmeans.seed = 1234
+    kmeans.min_points_per_centroid = 1
+    kmeans.max_points_per_centroid = TRAIN_PER_LIST
+    assign = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+    kmeans.train(sample, assign)
+    centroids = faiss.vector_to_array(kmeans.centroids).reshape(nlist, d)
+    quantizer = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+    quantizer.hnsw.efConstruction = 64
+    quantizer.add(centroids)
+    index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+    quantizer.hnsw.efSearch = 16  # adding: each row's one nearest centroid
+    index.add(x)
+    quantizer.hnsw.efSearch = 2 * NPROBE  # searching: the NPROBE nearest lists
+    index.nprobe = NPROBE
+    index.referenced_objects = [quantizer]  # type: ignore[attr-defined]  # the quantizer must outlive this
     return index
 
 
@@ -467,7 +668,7 @@ def candidate_pairs(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     if n < 2:
         return empty
-    index = _index(x)
+    index = build_index(x)
     parts_i, parts_j, parts_c = [], [], []
 
     def search(rows: np.ndarray, kk: int) -> np.ndarray:

@@ -353,6 +353,34 @@ def find_recurring(
     that organisation, or one of its units, says the same thing. ``themes=False`` drops clusters whose
     members say the same thing in fewer than ``min_documents`` documents (they only share a theme).
     ``roll_up`` counts an organisation's units as the organisation itself (see ``Store.body_of``)."""
+    from dedup.match import bulk
+
+    with bulk():  # each passage's features (tokens, polarity) computed once for every pair it is in
+        return _find_recurring(
+            store,
+            embedder,
+            all_passages=all_passages,
+            organisation=organisation,
+            years=years,
+            min_documents=min_documents,
+            threshold=threshold,
+            themes=themes,
+            roll_up=roll_up,
+        )
+
+
+def _find_recurring(
+    store: Store,
+    embedder: VectorSpace,
+    *,
+    all_passages: bool = False,
+    organisation: str | None = None,
+    years: tuple[int | None, int | None] = (None, None),
+    min_documents: int = 2,
+    threshold: float | None = None,
+    themes: bool = True,
+    roll_up: bool = True,
+) -> list[Cluster]:
     from dedup.cluster import representatives
     from dedup.segment import is_statement
 

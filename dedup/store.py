@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -416,6 +417,10 @@ class Store:
                 f"{self.path} is damaged ({damage}); restore it from a backup, or ingest into a new --store"
             )
         self.db.row_factory = sqlite3.Row
+        # The distinct organisations of the documents, with their keys, read once and kept while no
+        # other connection commits (PRAGMA data_version) and updated by this store's own writes:
+        # normalising each new document's organisation no longer scans every document (O(rows^2)).
+        self._orgs: tuple[int, dict[str, str]] | None = None
 
     # -- lifecycle
 
@@ -515,9 +520,10 @@ class Store:
             (org_key(canonical), canonical),
         )
         # Documents already stored under the alias follow it.
-        for row in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL"):
-            if org_key(row[0]) == org_key(alias):
-                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, row[0]))
+        for name, key in self._stored_orgs().items():
+            if key == org_key(alias):
+                self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (canonical, name))
+                self._orgs = None
 
     def remove_alias(self, alias: str) -> bool:
         """Forget a user alias; False if there was none (built-in aliases stay)."""
@@ -544,16 +550,22 @@ class Store:
         table = self.aliases()
         if key in table:
             return table[key]
-        stored = [
-            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        ]
-        for existing in stored:
-            if same_org(org_key(existing), key):
-                if org_key(existing) in table.values() or len(key) <= len(org_key(existing)):
+        for existing, existing_key in self._stored_orgs().items():
+            if same_org(existing_key, key):
+                if existing_key in table.values() or len(key) <= len(existing_key):
                     return str(existing)
                 self.db.execute("UPDATE documents SET organisation = ? WHERE organisation = ?", (name, existing))
+                self._orgs = None
                 return name
         return name
+
+    def _stored_orgs(self) -> dict[str, str]:
+        """Distinct organisations of the stored documents -> their keys (cached; see ``__init__``)."""
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._orgs is None or self._orgs[0] != version:
+            rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
+            self._orgs = (version, {r[0]: org_key(r[0]) for r in rows})
+        return self._orgs[1]
 
     # -- organisation hierarchy
 
@@ -561,8 +573,7 @@ class Store:
         """Every organisation named in the store: documents' organisations, the bodies in joint names,
         and their parents."""
         names: dict[str, str] = {}
-        rows = self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        todo = [r[0] for r in rows]
+        todo = list(self._stored_orgs())
         for name in list(todo):
             todo += joint_parts(name)
         while todo:
@@ -588,9 +599,7 @@ class Store:
         user = self.user_parents().get(org_key(name))
         if user is not None:
             return user[1]
-        known = set(self.aliases().values()) | {
-            r[0] for r in self.db.execute("SELECT DISTINCT organisation FROM documents WHERE organisation IS NOT NULL")
-        }
+        known = set(self.aliases().values()) | set(self._stored_orgs())
         parent = inferred_parent(name, known)
         return self._canonical(parent) if parent else None
 
@@ -732,6 +741,11 @@ class Store:
                     for i, p in enumerate(doc.passages)
                 ],
             )
+        # committed: the cached organisations follow (a replaced document may have taken its old name away)
+        if old is not None:
+            self._orgs = None
+        elif self._orgs is not None and doc.organisation:
+            self._orgs[1].setdefault(doc.organisation, org_key(doc.organisation))
         return doc.id
 
     def update_metadata(self, doc_id: str, title: str | None, organisation: str | None, year: int | None) -> None:
@@ -739,11 +753,13 @@ class Store:
             "UPDATE documents SET title = ?, organisation = ?, year = ? WHERE id = ?",
             (title, organisation, year, doc_id),
         )
+        self._orgs = None
 
     def remove_document(self, ref: str) -> Document:
         doc = self.document(ref)
         with self.transaction():
             self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+        self._orgs = None
         return doc
 
     def _doc(self, row: sqlite3.Row) -> Document:
@@ -793,7 +809,6 @@ class Store:
     def _passages(
         self, *, kind: str | None = None, doc_ids: Sequence[str] | None = None, ids: Iterable[int] | None = None
     ) -> list[Passage]:
-        docs = {d.id: d for d in self.documents()}
         sql = "SELECT id, doc_id, page, start, end, text, kind, heading, page_end, label FROM passages"
         where: list[str] = []
         args: list[object] = []
@@ -810,6 +825,14 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY doc_id, seq"
+        rows: Iterable[sqlite3.Row]
+        if ids is not None or doc_ids is not None:
+            # a look-up of some passages reads only their documents (a draft check stays small at scale)
+            rows = self.db.execute(sql, args).fetchall()
+            docs = self.documents_by_id({r["doc_id"] for r in rows})
+        else:
+            docs = {d.id: d for d in self.documents()}
+            rows = self.db.execute(sql, args)
         return [
             Passage(
                 id=r["id"],
@@ -823,8 +846,18 @@ class Store:
                 page_end=r["page_end"],
                 label=r["label"],
             )
-            for r in self.db.execute(sql, args)
+            for r in rows
         ]
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
+        """The documents with these ids (those that exist), by id."""
+        wanted = sorted(doc_ids)
+        out: dict[str, Document] = {}
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            rows = self.db.execute(self._DOC_SQL + f" WHERE d.id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update((r["id"], self._doc(r)) for r in rows)
+        return out
 
     def adjacent(self, ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
         """For each passage id: the ids of the passages just before and just after it in its document."""
@@ -857,24 +890,33 @@ class Store:
         publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
         Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
         id); documents in no family are left out."""
-        sizes = dict(
-            self.db.execute("SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages GROUP BY doc_id").fetchall()
-        )
         shared = self.db.execute(
             "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
             " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
         ).fetchall()
+        # sizes and titles of the documents that share a passage only (not of every document)
+        involved = sorted({d for a, b, _ in shared for d in (a, b)})
+        sizes: dict[str, int] = {}
+        meta: dict[str, tuple[str, str, int | None]] = {}
+        for lo in range(0, len(involved), 500):
+            chunk = involved[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            sizes.update(
+                self.db.execute(
+                    f"SELECT doc_id, COUNT(DISTINCT text_hash) FROM passages WHERE doc_id IN ({marks}) GROUP BY doc_id",
+                    chunk,
+                ).fetchall()
+            )
+            for r in self.db.execute(
+                f"SELECT id, title, organisation, year FROM documents WHERE id IN ({marks})", chunk
+            ):
+                meta[r[0]] = (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
         parent: dict[str, str] = {}
 
         def root(x: str) -> str:
             while parent.get(x, x) != x:
                 x = parent[x]
             return x
-
-        meta = {
-            r[0]: (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
-            for r in self.db.execute("SELECT id, title, organisation, year FROM documents")
-        }
 
         def one_publication(a: str, b: str) -> bool:
             """One body's documents of one year naming the same publication: "X - Executive Summary"
@@ -933,7 +975,8 @@ class Store:
         for pid, blob in self.db.execute(sql, args):
             ids.append(pid)
             buf += blob
-        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+        # straight over the buffer: a copy (bytes(buf)) doubled the peak memory of every command
+        vecs = np.frombuffer(buf, dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
 
     def passage_vectors_with_hashes(self, model: str, dim: int) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -946,12 +989,12 @@ class Store:
                 "SELECT p.id, p.text_hash, e.vector FROM passages p"
                 " JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash ORDER BY p.id",
                 (model,),
-            ).fetchall()
-        for pid, h, blob in rows:
-            ids.append(pid)
-            hashes.append(h)
-            buf += blob
-        vecs = np.frombuffer(bytes(buf), dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
+            )
+            for pid, h, blob in rows:  # read as they come: a fetchall() held every blob twice
+                ids.append(pid)
+                hashes.append(h)
+                buf += blob
+        vecs = np.frombuffer(buf, dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), hashes, vecs.astype(np.float32, copy=False)
 
     def passage_hashes(self, model: str) -> dict[int, str]:
@@ -961,6 +1004,21 @@ class Store:
             (model,),
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+    def passage_hash_arrays(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids in id order, (n, 16) uint8 text hashes) of every passage with a vector for
+        ``model``: :meth:`passage_hashes` as two arrays, 24 bytes a passage."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text_hash FROM passages p JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash"
+            " ORDER BY p.id",
+            (model,),
+        )
+        ids = array("q")
+        buf = bytearray()
+        for pid, h in rows:
+            ids.append(pid)
+            buf += bytes.fromhex(h)
+        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(buf, dtype=np.uint8).reshape(len(ids), 16)
 
     def vectors_for_hashes(self, model: str, hashes: Sequence[str], dim: int) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

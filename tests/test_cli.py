@@ -507,3 +507,32 @@ def test_queries_over_stored_vectors_do_not_load_the_model(scanned: Path) -> Non
     draft = ROOT / "examples" / "draft_strategy_2026.md"
     result = runner.invoke(app, ["--store", str(scanned), "check", str(draft), "--format", "json"])
     assert result.exit_code == 0 and "loading the embedding model" in result.stderr  # new text is embedded
+
+
+def test_streamed_json_and_csv_equal_the_whole_documents() -> None:
+    import csv as csv_mod
+    import io as io_mod
+    import json as json_mod
+
+    from dedup.render.output import csv_chunks, json_chunks, to_csv
+    from dedup.render.table import Table
+
+    for items in ([], [{"a": 1, "t": "x\ny \u00e9"}], [{"a": [1, {"b": None}]}, {"c": "d"}, {}]):
+        assert (
+            "".join(json_chunks("links", iter(items)))
+            == json_mod.dumps({"links": items}, indent=2, ensure_ascii=False) + "\n"
+        )
+    rows = [[0.5, "=cmd", "a,b", 'q"x'], [None, "", "line\nbreak", 3]] * 3000
+    streamed = "".join(csv_chunks(["s", "t", "u", "v"], iter(rows)))
+    assert streamed == to_csv(Table("t", ["s", "t", "u", "v"], rows))
+    assert len(list(csv_mod.reader(io_mod.StringIO(streamed)))) == len(rows) + 1
+
+
+def test_device_option_is_checked() -> None:
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    result = CliRunner().invoke(app, ["--device", "tpu", "docs"])
+    assert result.exit_code != 0
+    assert "auto, cpu or cuda" in result.output

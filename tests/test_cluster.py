@@ -152,3 +152,84 @@ def test_representative_prefers_flagged_members_only_when_they_are_central() -> 
     assert representatives([[0, 1, 2, 3]], v) == [2]
     assert representatives([[0, 1, 2, 3]], v, prefer=[True, False, False, False]) == [0]  # nearly as central
     assert representatives([[0, 1, 2, 3]], v, prefer=[False, False, False, True]) == [2]  # an outlier: not chosen
+
+
+def _reference_cluster(n, ei, ej, w, *, threshold, fill=0.0, groups=None, min_size=2, min_groups=2):  # type: ignore[no-untyped-def]
+    """The sequential best-first algorithm (a heap over dicts) that the vectorised rounds replaced."""
+    import heapq
+
+    from dedup.cluster import _adjacency, _as_edges
+
+    ei, ej, w = _as_edges(n, ei, ej, w)
+    adj = _adjacency(n, ei, ej, w)
+
+    # Cluster ids: 0..n-1 are the items; each merge makes a new id (a cluster never changes after it is
+    # made, so a heap entry stays valid while both its ends are alive).
+    members: list[list[int]] = [[i] for i in range(n)]
+    alive = [True] * n
+    # link[c][d] = (sum of edge weights between c and d, number of edges)
+    link: list[dict[int, tuple[float, int]]] = [{b: (x, 1) for b, x in adj[a].items()} for a in range(n)]
+
+    def average(c: int, d: int, s: float, m: int) -> float:
+        pairs = len(members[c]) * len(members[d])
+        return (s + fill * (pairs - m)) / pairs
+
+    heap: list[tuple[float, int, int]] = []
+    for a in range(n):
+        for b, (s, m) in link[a].items():
+            if a < b:
+                avg = average(a, b, s, m)
+                if avg >= threshold:
+                    heap.append((-avg, a, b))
+    heapq.heapify(heap)
+
+    while heap:
+        _, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]):
+            continue
+        c = len(members)
+        members.append(members[a] + members[b])
+        alive[a] = alive[b] = False
+        alive.append(True)
+        merged: dict[int, tuple[float, int]] = {}
+        for src in (a, b):
+            for x, (s, m) in link[src].items():
+                if x in (a, b):
+                    continue
+                s0, m0 = merged.get(x, (0.0, 0))
+                merged[x] = (s0 + s, m0 + m)
+        link[a] = link[b] = {}
+        link.append(merged)
+        for x in sorted(merged):
+            s, m = merged[x]
+            link[x].pop(a, None)
+            link[x].pop(b, None)
+            link[x][c] = (s, m)
+            avg = average(x, c, s, m)
+            if avg >= threshold:
+                heapq.heappush(heap, (-avg, x, c))
+
+    out = []
+    for c, mem in enumerate(members):
+        if not alive[c] or len(mem) < min_size:
+            continue
+        if groups is not None and len({groups[i] for i in mem}) < min_groups:
+            continue
+        out.append(sorted(mem))
+    out.sort(key=lambda m: (-len(m), m[0]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_vectorised_average_linkage_agrees_with_the_sequential_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 300))
+    m = int(rng.integers(n, 8 * n))
+    ei, ej = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.normal(0.3, 0.35, m)  # distinct floats: no exact ties
+    w[rng.random(m) < 0.05] = -3.0  # vetoed pairs
+    groups = rng.integers(0, max(2, n // 5), n)
+    for threshold, fill in ((0.16, 0.0), (0.4, 0.0), (0.1, -0.05)):
+        got = cluster(n, ei, ej, w, threshold=threshold, fill=fill, groups=groups)
+        want = _reference_cluster(n, ei, ej, w, threshold=threshold, fill=fill, groups=groups)
+        assert got == want

@@ -218,3 +218,82 @@ def test_long_passages_sharing_no_phrasing_are_not_related() -> None:
     assert verdict(LONG_A, LONG_B, 0.97).type == "paraphrase"
     # and a graded alignment (document coverage) keeps the similarity
     assert verdicts([(LONG_A, LONG_B)], [0.62], graded=True)[0].score > 0.0
+
+
+def test_the_polarity_prefilter_never_rules_out_an_opposed_pair() -> None:
+    # every text of the examples, plus longer texts made of several of them (checked sentence by sentence)
+    from dedup.match import may_be_opposed
+
+    short = [t for pair in OPPOSITES + NOT_OPPOSITES for t in pair]
+    filler = "The partnership will publish an annual report on progress with every member organisation. " * 7
+    texts = short + [filler + t for t in short] + [t + " " + filler for t in short]
+    n = len(texts)
+    i, j = np.triu_indices(n, 1)
+    mask = may_be_opposed(texts, i, j)
+    truth = np.array([opposed(texts[a], texts[b]) for a, b in zip(i.tolist(), j.tolist(), strict=True)])
+    assert truth.sum() >= len(OPPOSITES)
+    assert not (truth & ~mask).any()
+    assert mask.mean() < 0.9  # and it does rule pairs out
+
+
+def test_torch_search_equals_faiss_exact_search_on_the_cpu() -> None:
+    import faiss
+
+    from dedup.match import TorchIndex
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(32)
+    flat.add(x)
+    want_s, want_i = flat.search(x[:50], 7)
+    got_s, got_i = TorchIndex(x, "cpu", block_bytes=4 * 500 * 8).search(x[:50], 7)  # 8 queries a block
+    assert np.array_equal(got_i, want_i)
+    assert np.allclose(got_s, want_s, atol=1e-5)
+
+
+def test_device_cpu_changes_nothing() -> None:
+    from dedup import match
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    groups = np.arange(300) // 10
+    try:
+        match.set_device("auto")
+        auto = candidate_pairs(x, groups, k=5)
+        match.set_device("cpu")
+        cpu = candidate_pairs(x, groups, k=5)
+    finally:
+        match.set_device(None)
+    assert all(np.array_equal(a, b) for a, b in zip(auto, cpu, strict=True))
+    with pytest.raises(ValueError, match="auto, cpu or cuda"):
+        match.set_device("tpu")
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except ImportError:  # pragma: no cover
+        return False
+
+
+@pytest.mark.skipif(not _cuda(), reason="no CUDA device here: the GPU search path runs only where a GPU is lent")
+def test_cuda_search_finds_the_same_pairs_as_the_cpu() -> None:
+    from dedup import match
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2000, 64)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    groups = np.arange(2000) // 20
+    try:
+        match.set_device("cpu")
+        cpu = candidate_pairs(x, groups, k=5)
+        match.set_device("cuda")
+        gpu = candidate_pairs(x, groups, k=5)
+    finally:
+        match.set_device(None)
+    assert np.array_equal(cpu[0], gpu[0]) and np.array_equal(cpu[1], gpu[1])
+    assert np.allclose(cpu[2], gpu[2], atol=1e-4)

@@ -214,3 +214,47 @@ def test_a_store_from_before_the_new_passage_rules_is_cut_again_on_ingest(tmp_pa
         report = ingest(s, [folder])
         assert report.count("replaced") == 1 and "passage rules" in report.results[0].message
         assert ingest(s, [folder]).count("unchanged") == 1  # once cut again, unchanged files do no work
+
+
+def _indexed(store: Store, docs: int = 12) -> None:
+    from dedup.index import ensure_index
+    from tests.fakes import HashingEmbedder
+
+    for d in range(docs):
+        texts = [f"Passage {d}-{k}: the council should review service {k * 7 + d} each year." for k in range(5)]
+        store.add_document(_doc(f"d{d}", f"/d{d}.txt", texts, digest=f"h{d}"))
+    ensure_index(store, HashingEmbedder(64))
+
+
+def test_a_memory_mapped_index_searches_like_the_loaded_one(store: Store) -> None:
+    """check reads the FAISS file memory-mapped (zero copy, read-only): the same index, ids and
+    hashes as the copy the writer loads, and it keeps working after the file is replaced."""
+    from dedup.index import load_index, search
+    from tests.fakes import HashingEmbedder
+
+    _indexed(store)
+    copy, mapped = load_index(store, 64, "hashing-64"), load_index(store, 64, "hashing-64", mapped=True)
+    assert copy.trusted and mapped.trusted and isinstance(mapped.mapping, np.memmap) and copy.mapping is None
+    assert mapped.hashes == copy.hashes == store.passage_hashes("hashing-64")
+    q = HashingEmbedder(64).embed(["the council should review service 15 each year", "unrelated words here"])
+    assert all(np.array_equal(a, b) for a, b in zip(copy.index.search(q, 5), mapped.index.search(q, 5), strict=True))
+    store.remove_document("d3")
+    scores, ids = search(store, q, 5)  # the file disagrees with the database: repaired, then mapped again
+    assert load_index(store, 64, "hashing-64").index.ntotal == mapped.index.ntotal - 5
+    assert np.array_equal(mapped.index.search(q, 5)[1], copy.index.search(q, 5)[1])  # old mapping still valid
+    assert np.array_equal(ids, load_index(store, 64, "hashing-64").index.search(q, 5)[1])
+
+
+def test_hash_arrays_match_the_hash_dict(store: Store) -> None:
+    _indexed(store, docs=3)
+    ids, hashes = store.passage_hash_arrays("hashing-64")
+    assert {int(i): h.tobytes().hex() for i, h in zip(ids, hashes, strict=True)} == store.passage_hashes("hashing-64")
+    assert list(ids) == sorted(ids)
+
+
+def test_passages_by_id_read_only_their_documents(store: Store) -> None:
+    _indexed(store, docs=4)
+    every = {p.id: p for p in store.passages()}
+    some = sorted(every)[3:9]
+    assert store.passages(ids=some) == [every[i] for i in sorted(some, key=lambda i: (every[i].document.id, i))]
+    assert store.documents_by_id(["d1", "nope"]) == {"d1": next(d for d in store.documents() if d.id == "d1")}

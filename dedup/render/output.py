@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,5 +142,52 @@ def emit(data: Any, tables: Sequence[Table], fmt: Format, out: Path | None, cons
         text = clean_for_terminal(text)
     try:
         console.file.write(text)
+    except OSError as exc:
+        raise DedupError(f"cannot write to the standard output ({exc.strerror})") from exc
+
+
+def json_chunks(key: str, items: Iterable[Any]) -> Iterator[str]:
+    """``json.dumps({key: list(items)}, indent=2, ensure_ascii=False) + "\n"``, text for one item at a
+    time: a list of any length is written without holding its whole text (or its items) in memory."""
+    yield "{\n  " + json.dumps(key) + ": ["
+    first = True
+    for item in items:
+        yield ("\n    " if first else ",\n    ") + json.dumps(item, indent=2, ensure_ascii=False).replace(
+            "\n", "\n    "
+        )
+        first = False
+    yield "]\n}\n" if first else "\n  ]\n}\n"
+
+
+def csv_chunks(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """:func:`to_csv` of a table, text for one row at a time."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([neutralise(c) for c in columns])
+    for row in rows:
+        w.writerow([_csv_cell(v) for v in row])
+        if buf.tell() > 1 << 16:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def emit_chunks(chunks: Iterable[str], out: Path | None, console: Any) -> None:
+    """Write text produced piece by piece (:func:`json_chunks`, :func:`csv_chunks`) to ``out``
+    (atomically, as :func:`emit` does) or to the console's file, as it is produced."""
+    if out is not None:
+
+        def write(path: Path) -> None:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+
+        atomic_write(out, write)
+        return
+    terminal = getattr(console, "is_terminal", False)
+    try:
+        for chunk in chunks:
+            console.file.write(clean_for_terminal(chunk) if terminal else chunk)
     except OSError as exc:
         raise DedupError(f"cannot write to the standard output ({exc.strerror})") from exc

@@ -4,13 +4,14 @@ through :func:`~dedup.render.terminal.safe`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dedup.render.output import csv_chunks, json_chunks
 from dedup.render.shapes import cluster_json, document_json, draft_check_json, link_json
-from dedup.render.table import Table
+from dedup.render.table import Format, Table
 from dedup.render.terminal import safe
 
 if TYPE_CHECKING:
@@ -122,12 +123,29 @@ def links(found: Sequence[Link], limit: int) -> View:
     shown = found[:limit] if limit else found
     table = Table(
         "Links",
-        ["score", "type", "earlier", "earlier text", "later", "later text"],
-        [[lk.score, lk.type, where(lk.a), short(lk.a.text), where(lk.b), short(lk.b.text)] for lk in shown],
+        LINK_COLUMNS,
+        [_link_row(lk) for lk in shown],
         links={2: [file_link(lk.a) for lk in shown], 4: [file_link(lk.b) for lk in shown]},
     )
     notes = [f"showing {limit} of {len(found)} links; --limit 0 shows all"] if limit and len(found) > limit else []
     return View({"links": [link_json(lk) for lk in shown]}, [table], notes)
+
+
+LINK_COLUMNS = ["score", "type", "earlier", "earlier text", "later", "later text"]
+
+
+def _link_row(lk: Link) -> list[Any]:
+    return [lk.score, lk.type, where(lk.a), short(lk.a.text), where(lk.b), short(lk.b.text)]
+
+
+def links_chunks(found: Sequence[Link], limit: int, fmt: Format) -> tuple[Iterator[str], list[str]]:
+    """``links`` as JSON or CSV text produced link by link (the same bytes as :func:`links` rendered
+    whole), and the notes to say after it."""
+    shown = found[:limit] if limit else found
+    notes = [f"showing {limit} of {len(found)} links; --limit 0 shows all"] if limit and len(found) > limit else []
+    if fmt is Format.json:
+        return json_chunks("links", map(link_json, shown)), notes
+    return csv_chunks(LINK_COLUMNS, map(_link_row, shown)), notes
 
 
 def overlaps(found: Sequence[Overlap], limit: int) -> View:
