@@ -725,6 +725,29 @@ def test_a_side_heading_wrapping_level_with_body_text_stays_a_heading() -> None:
     assert [ln.text for ln in _lines_of(words)] == ["What we mean", "We will work with our", "communities and partners"]
 
 
+def test_a_side_label_level_with_the_first_body_lines_is_read_above_their_paragraph() -> None:
+    """West Sussex 2019 strategy p.15: "What we" / "mean" in the margin, 3 points from the body text,
+    both lines level with body lines, was read into the sentence ("... the cycle What we of
+    vulnerability by addressing the mean risk factors")."""
+    from dedup.read.layout import Word, _lines_of
+
+    def word(text: str, x0: float, top: float, size: float) -> Word:
+        return Word(text, x0, x0 + 0.45 * size * len(text), top, top + size, size, size > 12, False)
+
+    body = [
+        ("We will work to interrupt the cycle", 290.0),
+        ("of vulnerability by addressing the", 302.0),
+        ("risk factors and intervening early", 315.0),
+    ]
+    words = [word("What", 33, 298, 14.2), word("we", 66, 298, 14.2), word("mean", 33, 317, 14.2)]
+    for text, top in body:
+        x = 100.0
+        for t in text.split():
+            words.append(word(t, x, top, 9.7))
+            x += 0.45 * 9.7 * len(t) + 3
+    assert [ln.text for ln in _lines_of(words)] == ["What we mean", *[t for t, _ in body]]
+
+
 def test_a_stray_glyph_before_an_item_is_dropped() -> None:
     from dedup.read.layout import Word, _block_text, _Line, _Para
 

@@ -458,6 +458,77 @@ def _reading_order(items: list[Box], size: float, depth: int = 0) -> list[list[B
 _DOT_LEADER_RE = re.compile(r"(?:\.\s?){5,}|…{2,}|(?:\s\.){4,}")
 
 
+#: A side label needs at least this many words of body text beside it in its row.
+SIDE_LABEL_BODY_WORDS = 3
+
+
+def _split_side_labels(rows: list[list[Word]]) -> list[list[Word]]:
+    """Take a side label out of the body lines it sits level with, and put it above their paragraph.
+
+    A label set in the margin in a larger font ("What we" / "mean" beside a paragraph, only a few
+    points from it, too close for a column gutter) shares rows with the body text and would be read
+    into its sentences ("We will work to interrupt the cycle What we of vulnerability by addressing
+    the mean risk factors"). A run of words at the start of a row, clearly larger than the rest of
+    the row (:data:`SIDE_HEADING_SIZE`), ending before the body words start, with at least
+    :data:`SIDE_LABEL_BODY_WORDS` body words after it, is a label: its first line is moved above the
+    paragraph its row belongs to (the rows above it that start at the same margin, a line pitch
+    apart), and its next line joins it."""
+    out: list[list[Word]] = []
+    labels: list[tuple[list[Word], float]] = []  # a moved label's first line, and where it ended
+    for row in rows:
+        row = sorted(row, key=lambda w: w.x0)
+        k = 0
+        while k < len(row) and len(row) - k > SIDE_LABEL_BODY_WORDS:
+            body_size = statistics.median(w.size for w in row[k + 1 :])
+            if row[k].size < SIDE_HEADING_SIZE * body_size:
+                break
+            k += 1
+        label, body = row[:k], row[k:]
+        if (
+            not label
+            or any(w.size >= SIDE_HEADING_SIZE * statistics.median(x.size for x in body) for w in body)
+            or max(w.x1 for w in label) > min(w.x0 for w in body)
+        ):
+            out.append(row)
+            continue
+        size = label[0].size
+        recent = [(r, max(w.bottom for w in r)) for r in out[-3:]]  # a label row of its own just above
+        for above, bottom in [*reversed(labels[-2:]), *reversed(recent)]:
+            if (
+                all(abs(x.size - size) < SAME_SIZE for x in above)
+                and 0 <= min(w.top for w in label) - bottom < SIDE_HEADING_GAP * size
+                and label[0].x0 <= max(x.x1 for x in above) + 2
+                and max(w.x1 for w in label) >= min(x.x0 for x in above) - 2  # the two lines overlap
+            ):
+                # the label's next line: read after its first, wherever that was moved
+                x0 = max(x.x1 for x in above) + 0.3 * size
+                top = min(x.top for x in above)
+                for w in label:
+                    above.append(
+                        dataclasses.replace(w, x0=x0, x1=x0 + w.x1 - w.x0, top=top, bottom=top + w.bottom - w.top)
+                    )
+                    x0 += w.x1 - w.x0 + 0.3 * size
+                break
+        else:
+            # the paragraph of this row: rows above it starting at its margin, a line pitch apart
+            left = min(w.x0 for w in body)
+            height = max(w.bottom for w in body) - min(w.top for w in body)
+            pos, top = len(out), min(w.top for w in body)
+            while pos > 0:
+                prev = out[pos - 1]
+                prev_top = min(w.top for w in prev)
+                if abs(min(w.x0 for w in prev) - left) > MARGIN_TOLERANCE or top - prev_top > LINE_PITCH * 1.5 * height:
+                    break
+                pos, top = pos - 1, prev_top
+            label_height = max(w.bottom for w in label) - min(w.top for w in label)
+            new_top = top - label_height - height
+            moved = [dataclasses.replace(w, top=new_top, bottom=new_top + w.bottom - w.top) for w in label]
+            out.insert(pos, moved)
+            labels.append((moved, max(w.bottom for w in label)))
+        out.append(body)
+    return out
+
+
 def _side_heading_words(rows: list[list[Word]]) -> list[list[Word]]:
     """Move the words of a side heading that wrapped beside body text back to its heading.
 
@@ -501,7 +572,8 @@ def _side_heading_words(rows: list[list[Word]]) -> list[list[Word]]:
 
 
 def _lines_of(words: list[Word]) -> list[_Line]:
-    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in _side_heading_words(group_rows(words))]
+    rows = _side_heading_words(_split_side_labels(group_rows(words)))
+    lines = [_Line(sorted(row, key=lambda w: w.x0)) for row in rows]
     # table-of-contents entries ("Foreword ........ 3") duplicate the headings: drop them
     return [ln for ln in lines if not _DOT_LEADER_RE.search(ln.text)]
 
