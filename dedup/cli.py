@@ -14,6 +14,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dedup.cli_options import (
+    AllOpt,
+    Clustering,
+    DeviceOpt,
+    FormatOpt,
+    MinDocsOpt,
+    ModelOpt,
+    OutOpt,
+    QuietOpt,
+    StoreOpt,
+    grouped,
+)
 from dedup.errors import DedupError, Interrupted
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.render import views
@@ -42,82 +54,9 @@ class State:
 
 state = State()
 
-# --- shared options --------------------------------------------------------------------------------
-
-FormatOpt = Annotated[
-    Format,
-    typer.Option("--format", "-f", help="Output format: table (terminal), json, csv, md, or xlsx (needs --out)."),
-]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        help="A sentence-transformers model folder. Default: the store's model, else the packaged all-MiniLM-L6-v2.",
-    ),
-]
-MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", min=0.001, help="Refuse files larger than this many MB.")]
-MaxCharsOpt = Annotated[
-    int, typer.Option("--max-chars", min=1, help="Refuse files holding more characters of text than this.")
-]
-MaxPassagesOpt = Annotated[
-    int, typer.Option("--max-passages", min=1, help="Refuse documents cut into more passages than this.")
-]
-MaxDocxOpt = Annotated[
-    float, typer.Option("--max-docx-xml-mb", min=0.001, help="Refuse DOCX files whose XML inflates past this many MB.")
-]
-AllOpt = Annotated[bool, typer.Option("--all", help="Cluster every passage, not only recommendations.")]
-OrgFilter = Annotated[str | None, typer.Option("--org", help="Only clusters this organisation takes part in.")]
-LabelOpt = Annotated[
-    str | None, typer.Option("--label", help="Only clusters with this label: recurring, or duplicated-effort.")
-]
-YearsOpt = Annotated[str | None, typer.Option("--years", help="Only documents of these years, e.g. 2015-2020.")]
-MinDocsOpt = Annotated[
-    int, typer.Option("--min-documents", help="Only clusters spanning at least this many documents.")
-]
-ThemesOpt = Annotated[
-    bool,
-    typer.Option(
-        "--themes",
-        help="Also list clusters whose passages only share a theme (no two documents say the same thing).",
-    ),
-]
-UnitsOpt = Annotated[
-    bool,
-    typer.Option("--units", help="Count an organisation's units as bodies of their own (default: roll up to parents)."),
-]
-ClusterLimitOpt = Annotated[int, typer.Option(min=0, help="Show at most this many clusters (0 = all).")]
-ThresholdOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--threshold",
-        help="How alike members must be on average: a pair weight on a fixed scale, about 0 for "
-        "unrelated passages and 1 for the same words (default 0.16, one setting for every corpus; "
-        "lower gives bigger, looser clusters).",
-    ),
-]
-
 
 @app.callback()
-def main_options(
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            envvar="DEDUP_STORE",
-            help="The store (SQLite file). Default: indexes/dedup.db; the DEDUP_STORE variable also sets it.",
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes on stderr.")] = False,
-    device: Annotated[
-        str,
-        typer.Option(
-            "--device",
-            envvar="DEDUP_DEVICE",
-            help="Where to embed and search: auto (a CUDA GPU when there is one), cpu, or cuda.",
-        ),
-    ] = "auto",
-) -> None:
+def main_options(store: StoreOpt = None, quiet: QuietOpt = False, device: DeviceOpt = "auto") -> None:
     if device not in ("auto", "cpu", "cuda"):
         raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
     state.store = store
@@ -131,24 +70,20 @@ def _store() -> Path:
     return state.store or default_store_path()
 
 
-def _limits(max_file_mb: float, max_chars: int, max_passages: int, max_docx_xml_mb: float) -> Limits:
-    return Limits(
-        max_file_mb=max_file_mb, max_chars=max_chars, max_passages=max_passages, max_docx_xml_mb=max_docx_xml_mb
-    )
-
-
 def fail(message: str) -> typer.Exit:
     term.error(message)
     return typer.Exit(1)
 
 
 def command(fn: Callable[..., None]) -> Callable[..., None]:
-    """Register a command whose DedupErrors, wherever raised, become one red line and exit code 1."""
+    """Register a command whose DedupErrors, wherever raised, become one red line and exit code 1; its
+    option groups are expanded (:func:`~dedup.cli_options.grouped`)."""
+    call = grouped(fn)
 
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> None:
+    @functools.wraps(call)
+    def run(**kwargs: Any) -> None:
         try:
-            fn(*args, **kwargs)
+            call(**kwargs)
         except Interrupted as exc:
             term.interrupted(safe(exc))
             raise typer.Exit(130) from None
@@ -237,10 +172,7 @@ def ingest(
     year_column: Annotated[str | None, typer.Option(help="Tables: column holding the year.")] = None,
     date_column: Annotated[str | None, typer.Option(help="Tables: column holding a date (its year is used).")] = None,
     title_column: Annotated[str | None, typer.Option(help="Tables: column holding the title.")] = None,
-    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
-    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
-    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
-    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
+    limits: Limits = DEFAULT_LIMITS,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -254,7 +186,6 @@ def ingest(
         raise fail("--title names one document: give a single file with it")
     check_output(fmt, out, [*paths, manifest])
     columns = TableColumns(text_column, id_column, org_column, year_column, date_column, title_column)  # in field order
-    limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     with open_corpus(create=True) as corpus:
         report = add(
             corpus, paths, manifest=manifest, title=title, organisation=org, year=year, columns=columns, limits=limits
@@ -431,15 +362,7 @@ def compare(
 
 @command
 def recurring(
-    all_: AllOpt = False,
-    org: OrgFilter = None,
-    label: LabelOpt = None,
-    years: YearsOpt = None,
-    min_documents: MinDocsOpt = 2,
-    threshold: ThresholdOpt = None,
-    themes: ThemesOpt = False,
-    units: UnitsOpt = False,
-    limit: ClusterLimitOpt = 30,
+    clustering: Clustering = Clustering(),
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -452,37 +375,30 @@ def recurring(
     check_output(fmt, out)
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
-        show(_recurring(corpus, all_, org, label, years, min_documents, threshold, themes, units, limit), fmt, out)
+        show(_recurring(corpus, clustering), fmt, out)
 
 
-def _recurring(
-    corpus: Corpus,
-    all_: bool,
-    org: str | None,
-    label: str | None,
-    years: str | None,
-    min_documents: int,
-    threshold: float | None,
-    themes: bool,
-    units: bool,
-    limit: int,
-) -> views.View:
+def _recurring(corpus: Corpus, c: Clustering) -> views.View:
     with term.progress("clustering passages") as (advance, total):
         total(1)
         clusters = corpus.recurring(
-            all_passages=all_,
-            organisation=org,
-            years=years,
-            min_documents=min_documents,
-            threshold=threshold,
+            all_passages=c.all_,
+            organisation=c.org,
+            years=c.years,
+            min_documents=c.min_documents,
+            threshold=c.threshold,
             themes=True,
-            label=label,
-            units=units,
+            label=c.label,
+            units=c.units,
         )
         advance(1)
-    filtered = bool(org or years or label or min_documents > 2)
     return views.recurring(
-        clusters, min_documents=min_documents, limit=limit, themes=themes, filtered=filtered, all_passages=all_
+        clusters,
+        min_documents=c.min_documents,
+        limit=c.limit,
+        themes=c.themes,
+        filtered=c.filtered,
+        all_passages=c.all_,
     )
 
 
@@ -490,34 +406,21 @@ def _recurring(
 def scan(
     folder: Annotated[list[Path], typer.Argument(help="Folders or files of documents.")],
     manifest: Annotated[Path | None, typer.Option(help="CSV with file,title,organisation,year.")] = None,
-    all_: AllOpt = False,
-    org: OrgFilter = None,
-    label: LabelOpt = None,
-    years: YearsOpt = None,
-    min_documents: MinDocsOpt = 2,
-    threshold: ThresholdOpt = None,
-    themes: ThemesOpt = False,
-    units: UnitsOpt = False,
-    limit: ClusterLimitOpt = 30,
+    clustering: Clustering = Clustering(),
     model: ModelOpt = None,
-    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
-    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
-    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
-    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
+    limits: Limits = DEFAULT_LIMITS,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
     """Ingest, index and report recurring recommendations in one go: the main job."""
     check_output(fmt, out, [*folder, manifest])
     with open_corpus(model, create=True) as corpus:
-        report = add(
-            corpus, folder, manifest=manifest, limits=_limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
-        )
+        report = add(corpus, folder, manifest=manifest, limits=limits)
         term.note(
             f"{len(corpus.documents())} documents, {corpus.store.passage_count()} passages in {safe(corpus.path)}"
         )
         ensure_indexed(corpus)
-        show(_recurring(corpus, all_, org, label, years, min_documents, threshold, themes, units, limit), fmt, out)
+        show(_recurring(corpus, clustering), fmt, out)
     if report.failed:
         term.note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)
@@ -538,10 +441,7 @@ def check(
         Path | None, typer.Option("--html", help="Also write an HTML report of the draft to this file.")
     ] = None,
     model: ModelOpt = None,
-    max_file_mb: MaxFileOpt = DEFAULT_LIMITS.max_file_mb,
-    max_chars: MaxCharsOpt = DEFAULT_LIMITS.max_chars,
-    max_passages: MaxPassagesOpt = DEFAULT_LIMITS.max_passages,
-    max_docx_xml_mb: MaxDocxOpt = DEFAULT_LIMITS.max_docx_xml_mb,
+    limits: Limits = DEFAULT_LIMITS,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -556,7 +456,6 @@ def check(
 
     check_output(fmt, out, [draft], html=html)
     fmt = resolve_format(fmt, out)  # `--out c.xlsx` is XLSX with every sheet, as `--format xlsx` is
-    limits = _limits(max_file_mb, max_chars, max_passages, max_docx_xml_mb)
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
         result = corpus.check(draft, limits=limits, include_self=include_self)
