@@ -1,40 +1,22 @@
 """The command line: each command parses its options, makes one call on a :class:`~dedup.corpus.Corpus`
-and renders the result (:mod:`dedup.render.views`); errors become one red line and exit code 1."""
+and renders the result (:mod:`dedup.render.views`); errors become one red line and exit code 1. The
+options are declared in :mod:`dedup.cli_options`, what the commands share in :mod:`dedup.cli_support`."""
 
 from __future__ import annotations
 
-import functools
-import os
-import sqlite3
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from dedup.cli_options import (
-    AllOpt,
-    Clustering,
-    DeviceOpt,
-    FormatOpt,
-    MinDocsOpt,
-    ModelOpt,
-    OutOpt,
-    QuietOpt,
-    StoreOpt,
-    grouped,
-)
-from dedup.errors import DedupError, Interrupted
+from dedup import cli_support
+from dedup.cli_options import AllOpt, Clustering, FormatOpt, MinDocsOpt, ModelOpt, OutOpt
+from dedup.cli_support import add, busy, check_output, ensure_indexed, fail, open_corpus, show, term
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.render import views
-from dedup.render.output import check_destinations, emit, emit_chunks, resolve_format
+from dedup.render.output import emit_chunks, resolve_format
 from dedup.render.table import Format
-from dedup.render.terminal import Terminal, safe
-
-if TYPE_CHECKING:
-    from dedup.corpus import Corpus
+from dedup.render.terminal import safe
 
 app = typer.Typer(
     name="dedup",
@@ -44,116 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-term = Terminal()
-
-
-class State:
-    store: Path | None = None  # --store
-    device: str = "auto"  # --device
-
-
-state = State()
-
-
-@app.callback()
-def main_options(store: StoreOpt = None, quiet: QuietOpt = False, device: DeviceOpt = "auto") -> None:
-    if device not in ("auto", "cpu", "cuda"):
-        raise fail(f"--device must be auto, cpu or cuda, not {device!r}")
-    state.store = store
-    term.quiet = quiet
-    state.device = device
-
-
-def _store() -> Path:
-    from dedup.store import default_store_path
-
-    return state.store or default_store_path()
-
-
-def fail(message: str) -> typer.Exit:
-    term.error(message)
-    return typer.Exit(1)
-
-
-def command(fn: Callable[..., None]) -> Callable[..., None]:
-    """Register a command whose DedupErrors, wherever raised, become one red line and exit code 1; its
-    option groups are expanded (:func:`~dedup.cli_options.grouped`)."""
-    call = grouped(fn)
-
-    @functools.wraps(call)
-    def run(**kwargs: Any) -> None:
-        try:
-            call(**kwargs)
-        except Interrupted as exc:
-            term.interrupted(safe(exc))
-            raise typer.Exit(130) from None
-        except KeyboardInterrupt:
-            term.interrupted(
-                "stopped; what was already saved is kept whole, nothing half-written: run the command again"
-            )
-            raise typer.Exit(130) from None
-        except DedupError as exc:
-            raise fail(str(exc)) from None
-        except sqlite3.Error as exc:
-            from dedup.store import store_error
-
-            raise fail(str(store_error(exc, _store()))) from None
-
-    app.command()(run)
-    return fn
-
-
-def check_output(
-    fmt: Format | None, out: Path | None, inputs: Sequence[Path | str | None] = (), html: Path | None = None
-) -> None:
-    check_destinations(fmt, out, _store(), inputs, html)
-
-
-def show(view: views.View, fmt: Format, out: Path | None) -> None:
-    emit(view.data, view.tables, fmt, out, term.out, csv_table=view.csv_table)
-    for message in view.notes:
-        term.note(message)
-
-
-@contextmanager
-def open_corpus(model: str | None = None, create: bool = False) -> Iterator[Corpus]:
-    """The corpus for this command: ``--model``, else ``DEDUP_MODEL``, else the store's own model
-    (loaded only when text must be embedded). The store is opened when first used."""
-    from dedup.corpus import Corpus
-
-    loading = "[dim]loading the embedding model…[/dim]"
-    with Corpus(
-        _store(),
-        model or os.environ.get("DEDUP_MODEL") or None,
-        create=create,
-        on_model_load=lambda _: term.note(loading),
-        device=state.device,
-    ) as corpus:
-        yield corpus
-
-
-def ensure_indexed(corpus: Corpus, reindex: bool = False) -> Any:
-    """Embed what has no vector yet (with a progress bar) and bring the index up to date."""
-    with term.progress("embedding passages") as (advance, total):
-        stats = corpus.index(reindex=reindex, progress=advance, on_total=total)
-    if stats is not None and stats.embedded and not reindex:
-        term.note(f"indexed {stats.embedded} new passage texts ({stats.total} in the index)")
-    return stats
-
-
-def add(corpus: Corpus, paths: list[Path], **options: Any) -> Any:
-    """Ingest with a progress bar, each failed file reported on its own line as it happens."""
-
-    def each(r: Any) -> None:
-        advance(1)
-        if r.status == "failed":
-            term.err.print(f"[red]failed[/red] {safe(r.path)}: {safe(r.message)}", soft_wrap=True)
-
-    with term.progress("ingesting") as (advance, total):
-        return corpus.add(paths, on_result=each, on_total=total, **options)
-
-
-# --- corpus commands --------------------------------------------------------------------------------
+app.callback()(cli_support.global_options)
+command = cli_support.commands(app)
 
 
 @command
@@ -375,31 +249,7 @@ def recurring(
     check_output(fmt, out)
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
-        show(_recurring(corpus, clustering), fmt, out)
-
-
-def _recurring(corpus: Corpus, c: Clustering) -> views.View:
-    with term.progress("clustering passages") as (advance, total):
-        total(1)
-        clusters = corpus.recurring(
-            all_passages=c.all_,
-            organisation=c.org,
-            years=c.years,
-            min_documents=c.min_documents,
-            threshold=c.threshold,
-            themes=True,
-            label=c.label,
-            units=c.units,
-        )
-        advance(1)
-    return views.recurring(
-        clusters,
-        min_documents=c.min_documents,
-        limit=c.limit,
-        themes=c.themes,
-        filtered=c.filtered,
-        all_passages=c.all_,
-    )
+        show(cli_support.recurring(corpus, clustering), fmt, out)
 
 
 @command
@@ -420,7 +270,7 @@ def scan(
             f"{len(corpus.documents())} documents, {corpus.store.passage_count()} passages in {safe(corpus.path)}"
         )
         ensure_indexed(corpus)
-        show(_recurring(corpus, clustering), fmt, out)
+        show(cli_support.recurring(corpus, clustering), fmt, out)
     if report.failed:
         term.note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)
@@ -488,28 +338,16 @@ def report(
     check_output(None, None, html=html)
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
-        with term.progress("finding links and clusters") as (advance, total):
-            total(1)
-            result = corpus.report(all_passages=all_, min_documents=min_documents, limit=limit)
-            advance(1)
+        result = busy(
+            "finding links and clusters",
+            lambda: corpus.report(all_passages=all_, min_documents=min_documents, limit=limit),
+        )
     render_corpus_report(shareable(report_json(result)), html)
     term.note(views.report_written(result, html))
 
 
 def main() -> None:
-    try:
-        app()
-    except DedupError as exc:  # raised outside a command (e.g. while loading a model)
-        term.err.print(f"[red]error:[/red] {safe(exc)}", soft_wrap=True)
-        sys.exit(1)
-    except SystemExit as exc:
-        if exc.code == 130:
-            # Stopped with Ctrl-C: the store is closed and what was kept is said; skip the seconds
-            # of interpreter teardown (torch's thread pools) so the prompt is back at once.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(130)
-        raise
+    cli_support.main(app)
 
 
 if __name__ == "__main__":
