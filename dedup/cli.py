@@ -14,7 +14,7 @@ from dedup.cli_options import AllOpt, Clustering, FormatOpt, MinDocsOpt, ModelOp
 from dedup.cli_support import add, busy, check_output, ensure_indexed, fail, open_corpus, show, term
 from dedup.limits import DEFAULT_LIMITS, Limits
 from dedup.render import views
-from dedup.render.output import emit_chunks, resolve_format
+from dedup.render.output import resolve_format
 from dedup.render.table import Format
 from dedup.render.terminal import safe
 
@@ -193,17 +193,7 @@ def links(
         ensure_indexed(corpus)
         found = corpus.links(types=types, min_score=min_score, documents=doc, recommendations=recommendations)
         fmt = resolve_format(fmt, out)
-        if documents:
-            view = views.overlaps(corpus.overlaps(found), limit)
-        elif fmt in (Format.json, Format.csv):  # written link by link: never all links in one string
-            chunks, notes = views.links_chunks(found, limit, fmt)
-            emit_chunks(chunks, out, term.out)
-            for message in notes:
-                term.note(message)
-            return
-        else:
-            view = views.links(found, limit)
-    show(view, fmt, out)
+        show(views.overlaps(corpus.overlaps(found), limit) if documents else views.links(found, limit, fmt), fmt, out)
 
 
 @command
@@ -219,7 +209,6 @@ def compare(
 ) -> None:
     """The engine's score and type for two texts or files, or for every row of a CSV of pairs."""
     from dedup.corpus import read_pairs
-    from dedup.models import Verdict
 
     check_output(fmt, out, [pairs, *(v for v in (a, b) if v and len(v) < 1024 and "\n" not in v)])
     if pairs is not None and (a is not None or b is not None):
@@ -231,7 +220,7 @@ def compare(
         if pairs is not None:
             return show(views.pairs(rows, corpus.compare_pairs([(r["a"], r["b"]) for r in rows])), fmt, out)
         result = corpus.compare(a or "", b or "")
-    show(views.verdict(result) if isinstance(result, Verdict) else views.comparison(result), fmt, out)
+    show(views.comparison(result), fmt, out)
 
 
 @command
@@ -266,9 +255,7 @@ def scan(
     check_output(fmt, out, [*folder, manifest])
     with open_corpus(model, create=True) as corpus:
         report = add(corpus, folder, manifest=manifest, limits=limits)
-        term.note(
-            f"{len(corpus.documents())} documents, {corpus.store.passage_count()} passages in {safe(corpus.path)}"
-        )
+        term.note(views.stored(len(corpus.documents()), corpus.store.passage_count(), corpus.path))
         ensure_indexed(corpus)
         show(cli_support.recurring(corpus, clustering), fmt, out)
     if report.failed:
@@ -300,9 +287,7 @@ def check(
     The draft is not added to the corpus unless --add is given. A draft already in the store is said
     so, and it and its versions are left out of the matches unless --include-self is given.
     """
-    from datetime import datetime
-
-    from dedup.render.html import render_check_report, shareable
+    from dedup.render.html import write_check_report
 
     check_output(fmt, out, [draft], html=html)
     fmt = resolve_format(fmt, out)  # `--out c.xlsx` is XLSX with every sheet, as `--format xlsx` is
@@ -314,7 +299,7 @@ def check(
         view = views.check(result, every_passage=fmt is not Format.table)
         show(view, fmt, out)
         if html is not None:
-            render_check_report(shareable(view.data | {"generated": datetime.now().strftime("%Y-%m-%d %H:%M")}), html)
+            write_check_report(view.data, html)
             term.note(f"wrote {safe(html)}")
         if add:
             corpus.add([draft], limits=limits)
@@ -332,8 +317,7 @@ def report(
 ) -> None:
     """A report to share: the corpus at a glance, recurring recommendations with evidence and timelines,
     organisations repeating each other, and document overlaps. Opens in any browser, offline."""
-    from dedup.render.html import render_corpus_report, shareable
-    from dedup.render.shapes import report_json
+    from dedup.render.html import write_corpus_report
 
     check_output(None, None, html=html)
     with open_corpus(model) as corpus:
@@ -342,7 +326,7 @@ def report(
             "finding links and clusters",
             lambda: corpus.report(all_passages=all_, min_documents=min_documents, limit=limit),
         )
-    render_corpus_report(shareable(report_json(result)), html)
+    write_corpus_report(result, html)
     term.note(views.report_written(result, html))
 
 

@@ -18,7 +18,7 @@ import typer
 from dedup.cli_options import Clustering, DeviceOpt, QuietOpt, StoreOpt, grouped
 from dedup.errors import DedupError, Interrupted
 from dedup.render import views
-from dedup.render.output import check_destinations, emit
+from dedup.render.output import check_destinations, emit, emit_chunks
 from dedup.render.table import Format
 from dedup.render.terminal import Terminal, safe
 
@@ -96,7 +96,10 @@ def check_output(
 
 
 def show(view: views.View, fmt: Format, out: Path | None) -> None:
-    emit(view.data, view.tables, fmt, out, term.out, csv_table=view.csv_table)
+    if view.chunks is not None:  # written piece by piece: never the whole output in one string
+        emit_chunks(view.chunks, out, term.out)
+    else:
+        emit(view.data, view.tables, fmt, out, term.out, csv_table=view.csv_table)
     for message in view.notes:
         term.note(message)
 

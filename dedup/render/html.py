@@ -1,8 +1,9 @@
 """Self-contained HTML reports: the corpus report and the draft check.
 
-Both functions take the plain dicts the CLI already emits as JSON (see :mod:`dedup.render.shapes`), so this
-module needs neither the store nor the models. Each report is one HTML file with inline CSS and
-inline SVG charts drawn by matplotlib: it opens offline, prints, and runs no script.
+Both ``render_*`` functions take the plain dicts the CLI already emits as JSON (see
+:mod:`dedup.render.shapes`), so this module needs neither the store nor the models; the ``write_*``
+functions, which the CLI calls, make those dicts fit to share first. Each report is one HTML file
+with inline CSS and inline SVG charts drawn by matplotlib: it opens offline, prints, and runs no script.
 
 Safety: every piece of document text goes through Jinja2 autoescaping. Chart SVG is inserted raw, so
 the text drawn into charts is escaped by matplotlib's SVG writer; maths parsing is off so a ``$`` in a
@@ -17,9 +18,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import matplotlib
@@ -28,7 +30,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-__all__ = ["render_check_report", "render_corpus_report", "shareable"]
+from dedup.render.shapes import report_json
+
+if TYPE_CHECKING:
+    from dedup.corpus import Report
+
+__all__ = ["render_check_report", "render_corpus_report", "shareable", "write_check_report", "write_corpus_report"]
 
 UNKNOWN_ORG = "Unknown organisation"
 
@@ -672,6 +679,16 @@ def _check_context(data: Mapping[str, Any]) -> dict[str, Any]:
 def render_check_report(data: dict[str, Any], path: Path) -> None:
     """Write the draft check for ``data`` (the ``check`` JSON) to ``path`` as one HTML file."""
     _write("check_report.html.j2", path, **_check_context(data))
+
+
+def write_check_report(data: dict[str, Any], path: Path) -> None:
+    """The draft check's HTML report for ``data`` (the ``check`` JSON), stamped now and fit to share."""
+    render_check_report(shareable(data | {"generated": datetime.now().strftime("%Y-%m-%d %H:%M")}), path)
+
+
+def write_corpus_report(report: Report, path: Path) -> None:
+    """The corpus report's HTML for ``report`` (:meth:`dedup.corpus.Corpus.report`), fit to share."""
+    render_corpus_report(shareable(report_json(report)), path)
 
 
 def shareable(obj: Any) -> Any:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dedup.models import Verdict
 from dedup.render.output import csv_chunks, json_chunks
 from dedup.render.shapes import cluster_json, document_json, draft_check_json, link_json
 from dedup.render.table import Format, Table
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from dedup.index import IndexStats
     from dedup.ingest import IngestReport
     from dedup.links import Overlap, TextComparison
-    from dedup.models import Document, Link, Passage, Verdict
+    from dedup.models import Document, Link, Passage
     from dedup.recurring import Cluster, Member
 
 
@@ -33,6 +34,7 @@ class View:
     tables: list[Table]
     notes: list[str] = field(default_factory=list)
     csv_table: int = 0
+    chunks: Iterator[str] | None = None  # the output as text made piece by piece, in place of data and tables
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -107,6 +109,10 @@ def organisations(orgs: Sequence[Organisation]) -> View:
     return View({"organisations": rows}, [table])
 
 
+def stored(documents: int, passages: int, store: Path) -> str:
+    return f"{documents} documents, {passages} passages in {safe(store)}"
+
+
 def indexed(stats: IndexStats | None) -> str:
     if stats is None:
         return "no passages to index: `dedup ingest PATH` adds documents"
@@ -119,15 +125,21 @@ def indexed(stats: IndexStats | None) -> str:
 # --- links and comparisons ---------------------------------------------------------------------
 
 
-def links(found: Sequence[Link], limit: int) -> View:
+def links(found: Sequence[Link], limit: int, fmt: Format = Format.table) -> View:
+    """The links, at most ``limit`` (0: all); as JSON or CSV, text made link by link (the same bytes as
+    the whole rendered at once), so that no output holds every link in one string."""
     shown = found[:limit] if limit else found
+    notes = [f"showing {limit} of {len(found)} links; --limit 0 shows all"] if limit and len(found) > limit else []
+    if fmt is Format.json:
+        return View(None, [], notes, chunks=json_chunks("links", map(link_json, shown)))
+    if fmt is Format.csv:
+        return View(None, [], notes, chunks=csv_chunks(LINK_COLUMNS, map(_link_row, shown)))
     table = Table(
         "Links",
         LINK_COLUMNS,
         [_link_row(lk) for lk in shown],
         links={2: [file_link(lk.a) for lk in shown], 4: [file_link(lk.b) for lk in shown]},
     )
-    notes = [f"showing {limit} of {len(found)} links; --limit 0 shows all"] if limit and len(found) > limit else []
     return View({"links": [link_json(lk) for lk in shown]}, [table], notes)
 
 
@@ -136,16 +148,6 @@ LINK_COLUMNS = ["score", "type", "earlier", "earlier text", "later", "later text
 
 def _link_row(lk: Link) -> list[Any]:
     return [lk.score, lk.type, where(lk.a), short(lk.a.text), where(lk.b), short(lk.b.text)]
-
-
-def links_chunks(found: Sequence[Link], limit: int, fmt: Format) -> tuple[Iterator[str], list[str]]:
-    """``links`` as JSON or CSV text produced link by link (the same bytes as :func:`links` rendered
-    whole), and the notes to say after it."""
-    shown = found[:limit] if limit else found
-    notes = [f"showing {limit} of {len(found)} links; --limit 0 shows all"] if limit and len(found) > limit else []
-    if fmt is Format.json:
-        return json_chunks("links", map(link_json, shown)), notes
-    return csv_chunks(LINK_COLUMNS, map(_link_row, shown)), notes
 
 
 def overlaps(found: Sequence[Overlap], limit: int) -> View:
@@ -201,7 +203,10 @@ def verdict(v: Verdict) -> View:
     return View(data, [table])
 
 
-def comparison(result: TextComparison) -> View:
+def comparison(result: Verdict | TextComparison) -> View:
+    """Two texts compared: the verdict on them, or, for files, each passage of one with its match in the other."""
+    if isinstance(result, Verdict):
+        return verdict(result)
     pa, pb, name_a, name_b = result.passages_a, result.passages_b, result.source_a, result.source_b
     data = {
         "a": {"source": name_a, "passages": len(pa), "share_repeated": round(result.share_a, 4)},
