@@ -144,9 +144,11 @@ def org(
     check_output(fmt, out)
     with open_corpus() as corpus:
         if name is not None and reset:
-            return term.note(f"'{name}' rolls up as its name says: {corpus.forget_parent(name)}")
+            return term.note(f"'{safe(name)}' rolls up as its name says: {safe(corpus.forget_parent(name))}")
         if name is not None and (parent is not None or top):
-            return term.note(f"'{name}' now counts as '{corpus.set_parent(name, parent if not top else None)}'")
+            return term.note(
+                f"'{safe(name)}' now counts as '{safe(corpus.set_parent(name, parent if not top else None))}'"
+            )
         show(views.organisations(corpus.organisations(name)), fmt, out)
 
 

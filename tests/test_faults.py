@@ -243,6 +243,18 @@ def test_terminal_tables_and_messages_carry_no_escape_sequences_or_markup(hostil
     assert clean_for_terminal("a\x1b[31mb\x1b]0;t\x07c\x9b2Jd\u202ee\rf") == "abcde f"
 
 
+def test_org_notes_show_the_organisation_as_typed(hostile_store: Path) -> None:
+    def note(*args: str) -> str:  # notes on: no --quiet
+        result = runner.invoke(app, ["--store", str(hostile_store), "org", *args])
+        assert result.exit_code == 0 and "\x1b" not in result.stderr, result.stderr
+        return result.stderr
+
+    name = "Unit [bold]of[/bold] the \x1b[31mBoard"
+    said = note(name, "--parent", "[i]Some[/i] Council")
+    assert "'Unit [bold]of[/bold] the Board' now counts as '[i]Some[/i] Council'" in said
+    assert "'Unit [bold]of[/bold] the Board' rolls up as its name says" in note(name, "--reset")
+
+
 def test_markdown_output_shows_html_as_text(hostile_store: Path) -> None:
     code, out, _ = run(hostile_store, "docs", "--format", "md")
     assert code == 0 and "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
