@@ -86,3 +86,40 @@ def test_judge_in_blocks_gives_the_verdicts_of_one_call() -> None:
         assert got == whole, block
     with pytest.raises(ValueError, match="sorted"):
         next(judge_in_blocks(texts, j, i, cos))
+
+
+def _top_k_each_whole(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
+    """_top_k_each as one sort over both ends of every edge (before it ranked a range of nodes at a time)."""
+    ends = np.concatenate([ei, ej])
+    edge = np.concatenate([np.arange(len(ei)), np.arange(len(ei))])
+    order = np.lexsort((-np.concatenate([w, w]), ends))
+    ends, edge = ends[order], edge[order]
+    rank = np.arange(len(ends)) - np.searchsorted(ends, ends, side="left")
+    keep = np.zeros(len(ei), dtype=bool)
+    keep[edge[rank < k]] = True
+    return keep
+
+
+def test_top_k_each_in_node_ranges_keeps_the_edges_of_one_sort(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup import cluster
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, m, k = int(rng.integers(1, 40)), int(rng.integers(0, 300)), int(rng.integers(1, 6))
+        ei, ej = rng.integers(0, n, m), rng.integers(0, n, m)
+        w = rng.integers(0, 4, m) / 4  # many ties
+        monkeypatch.setattr(cluster, "TOP_K_BLOCK", int(rng.integers(1, 40)))
+        assert np.array_equal(cluster._top_k_each(n, ei, ej, w, k), _top_k_each_whole(n, ei, ej, w, k)), trial
+
+
+def test_centred_vectors_in_blocks_are_those_of_the_whole_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup import cluster
+
+    x = np.random.default_rng(1).normal(size=(257, 16)).astype(np.float32)
+    x[5] = x.mean(axis=0)  # a row at the mean centres to zero
+    whole = x.astype(np.float64) - x.astype(np.float64).mean(axis=0, keepdims=True)
+    norms = np.linalg.norm(whole, axis=1, keepdims=True)
+    expected = np.where(norms > 0, whole / np.where(norms > 0, norms, 1.0), 0.0).astype(np.float32)
+    for block in (1, 10, 1000):
+        monkeypatch.setattr(cluster, "CENTER_BLOCK", block)
+        assert np.array_equal(cluster._centered(x), expected)
