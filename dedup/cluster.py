@@ -320,7 +320,7 @@ def tfidf_matrix(texts: Sequence[str], max_df: float = MAX_DF) -> Any:
     )
 
 
-def _pair_dots(m: Any, ei: np.ndarray, ej: np.ndarray, chunk: int = 1 << 19) -> np.ndarray:
+def _pair_dots(m: Any, ei: np.ndarray, ej: np.ndarray, chunk: int = 1 << 17) -> np.ndarray:
     """Row dot products ``m[ei[k]] . m[ej[k]]`` of a CSR matrix, in chunks (bounded memory)."""
     out = np.zeros(len(ei), dtype=np.float64)
     for lo in range(0, len(ei), chunk):
@@ -329,23 +329,60 @@ def _pair_dots(m: Any, ei: np.ndarray, ej: np.ndarray, chunk: int = 1 << 19) -> 
     return out
 
 
+#: Rows centred at a time by :func:`_centered` (its float64 temporaries are this many rows, not n).
+CENTER_BLOCK = 4096
+
+
 def _centered(vectors: np.ndarray) -> np.ndarray:
-    """Rows minus the corpus mean, re-normalised: what all passages share stops counting as similarity."""
-    x = vectors - vectors.mean(axis=0, keepdims=True)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.where(norms > 0, x / np.where(norms > 0, norms, 1.0), 0.0)
+    """Rows minus the corpus mean, re-normalised: what all passages share stops counting as similarity.
+
+    Float32 rows out (what the search takes), computed in float64 ``CENTER_BLOCK`` rows at a time:
+    the float64 copies of the whole matrix (three of them) were the peak of ``recurring`` at scale.
+    The mean is summed row after row, as numpy sums a float64 matrix over its first axis."""
+    x = np.asarray(vectors)
+    n = len(x)
+    total = np.zeros(x.shape[1:], dtype=np.float64)
+    for lo in range(0, n, CENTER_BLOCK):
+        for row in x[lo : lo + CENTER_BLOCK].astype(np.float64):
+            total += row
+    mean = total / n if n else total
+    out = np.empty(x.shape, dtype=np.float32)
+    for lo in range(0, n, CENTER_BLOCK):
+        b = x[lo : lo + CENTER_BLOCK].astype(np.float64) - mean
+        norms = np.linalg.norm(b, axis=1, keepdims=True)
+        out[lo : lo + CENTER_BLOCK] = np.where(norms > 0, b / np.where(norms > 0, norms, 1.0), 0.0)
+    return out
+
+
+#: Edge ends ranked at a time by :func:`_top_k_each`.
+TOP_K_BLOCK = 1 << 20
 
 
 def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the edges among the ``k`` heaviest of at least one of their two ends."""
-    ends = np.concatenate([ei, ej])
-    edge = np.concatenate([np.arange(len(ei)), np.arange(len(ei))])
-    order = np.lexsort((-np.concatenate([w, w]), ends))
-    ends, edge = ends[order], edge[order]
-    start = np.searchsorted(ends, ends, side="left")
-    rank = np.arange(len(ends)) - start
+    """Mask of the edges among the ``k`` heaviest of at least one of their two ends (ties: an edge
+    listed at its first end before one at its second, then by edge number).
+
+    Ranked a range of nodes at a time (``TOP_K_BLOCK`` edge ends or so): one sort over both ends of
+    every edge held ten arrays of 2m entries, the peak of ``recurring`` at scale."""
     keep = np.zeros(len(ei), dtype=bool)
-    keep[edge[rank < k]] = True
+    if not len(ei):
+        return keep
+    by_i = np.argsort(ei, kind="stable")  # each node's edges at their first end, in edge order
+    by_j = np.argsort(ej, kind="stable")  # and at their second
+    off_i = np.concatenate([[0], np.cumsum(np.bincount(ei, minlength=n))])
+    off_j = np.concatenate([[0], np.cumsum(np.bincount(ej, minlength=n))])
+    a = 0
+    while a < n:
+        b = a + 1  # nodes a..b-1, about TOP_K_BLOCK edge ends
+        b = max(b, int(np.searchsorted(off_i + off_j, off_i[a] + off_j[a] + TOP_K_BLOCK, side="right")) - 1)
+        b = min(b, n)
+        edge = np.concatenate([by_i[off_i[a] : off_i[b]], by_j[off_j[a] : off_j[b]]])
+        ends = np.concatenate([ei[by_i[off_i[a] : off_i[b]]], ej[by_j[off_j[a] : off_j[b]]]])
+        order = np.lexsort((-w[edge], ends))
+        ends, edge = ends[order], edge[order]
+        rank = np.arange(len(ends)) - np.searchsorted(ends, ends, side="left")
+        keep[edge[rank < k]] = True
+        a = b
     return keep
 
 
@@ -379,13 +416,19 @@ def similarity_graph(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
     if n < 2:
         return empty
-    xc = _centered(x.astype(np.float64)).astype(np.float32)
+    xc = _centered(x)
     _, g_codes = np.unique(g, return_inverse=True)
     ei, ej, cos = candidate_pairs(xc, g_codes, k=WIDEN * k, min_cosine=-1.0)
     if not len(ei):
         return empty
     lex = _pair_dots(tfidf_matrix(texts), ei, ej)
-    w = (1 - LEXICAL_SHARE) * cos.astype(np.float64) + LEXICAL_SHARE * lex
+    # (1 - LEXICAL_SHARE) * cos + LEXICAL_SHARE * lex, in place (the same operations, fewer arrays)
+    w = cos.astype(np.float64)
+    del cos
+    w *= 1 - LEXICAL_SHARE
+    lex *= LEXICAL_SHARE
+    w += lex
+    del lex
     keep = _top_k_each(n, ei, ej, w, k)
     ei, ej, w = ei[keep], ej[keep], w[keep]
     if veto is not None:

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dedup.embed import Embedder, VectorSpace
-from dedup.models import LINK_TYPES, Document, Link, LinkType, Passage
+from dedup.models import LINK_TYPES, Document, Link, LinkType, Passage, Verdict
 from dedup.store import Store
 
 #: Neighbours per passage taken from the index before verification.
@@ -47,6 +47,37 @@ def verify_pairs(
     return links
 
 
+#: Candidate pairs judged at a time by :func:`judge_in_blocks`: the texts and verdicts of one block of
+#: pairs are held at once, never those of every pair of the corpus.
+VERIFY_BLOCK = 32_768
+
+
+def judge_in_blocks(
+    texts: Sequence[str], i: np.ndarray, j: np.ndarray, cos: np.ndarray, block: int = VERIFY_BLOCK
+) -> Iterator[tuple[int, list[Verdict]]]:
+    """The engine's verdicts on candidate pairs ``(texts[i[k]], texts[j[k]])``, ``block`` pairs at a
+    time: yields ``(offset, verdicts)`` with the verdicts of pairs ``offset ..``.
+
+    Per-text features are computed once for every pair a text is in, as in one :func:`verdicts` call,
+    but with pairs ordered by ``i`` (``i < j``, as :func:`~dedup.match.candidate_pairs` gives them) a
+    text is never needed again once a block has passed its index: its features are freed then, so
+    the caches hold the texts still to come, not the whole corpus."""
+    from dedup.match import bulk, forget, verdicts
+
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    if len(i) > 1 and (np.any(i[1:] < i[:-1]) or np.any(j <= i)):
+        raise ValueError("judge_in_blocks takes pairs with i < j, sorted by i (as candidate_pairs gives them)")
+    done = 0  # texts below this index are finished with
+    with bulk():
+        for lo in range(0, len(i), block):
+            bi, bj = i[lo : lo + block], j[lo : lo + block]
+            yield lo, verdicts([(texts[a], texts[b]) for a, b in zip(bi.tolist(), bj.tolist(), strict=True)],
+                               cos[lo : lo + block])  # fmt: skip
+            cut = int(bi[-1]) if lo + block < len(i) else len(texts)
+            forget(texts[done:cut])
+            done = max(done, cut)
+
+
 def find_links(
     store: Store,
     embedder: VectorSpace,
@@ -56,36 +87,60 @@ def find_links(
     min_score: float = 0.0,
     documents: Sequence[str] | None = None,
     k: int = DEFAULT_K,
+    block: int = VERIFY_BLOCK,
 ) -> list[Link]:
     """All cross-document links between passages of the store, best first.
 
     ``kind`` limits both ends to one passage kind; ``documents`` keeps links touching those documents.
     Reads stored vectors only: ``embedder`` may be the store's record (:class:`dedup.index.StoredModel`).
+    Candidate pairs are judged ``block`` at a time (:func:`judge_in_blocks`), from the passages'
+    texts alone; only the linked passages are read whole.
     """
     from dedup.match import candidate_pairs
 
-    ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=kind)
-    if len(ids) < 2:
-        return []
-    by_id = {p.id: p for p in store.passages(kind=kind)}
-    passages = [by_id[int(pid)] for pid in ids]
+    with store.snapshot():
+        ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=kind)
+        if len(ids) < 2:
+            return []
+        texts, doc_ids = store.passage_texts(ids)
+        docs = {d.id: d for d in store.documents()}
     codes: dict[str, int] = {}
-    groups = np.fromiter((codes.setdefault(p.document.id, len(codes)) for p in passages), dtype=np.int64)
+    groups = np.fromiter((codes.setdefault(d, len(codes)) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+    del doc_ids
+    # earlier_first over documents: (year, document id), as a rank per group
+    ranked = sorted(codes, key=lambda d: (docs[d].year or 9999, d))
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[[codes[d] for d in ranked]] = np.arange(len(ranked))
     i, j, cos = candidate_pairs(vectors, groups, k=k, min_cosine=MIN_CANDIDATE_COSINE)
+    del vectors
     if documents is not None:
-        keep_docs = {store.document(d).id for d in documents}
-        mask = np.fromiter(
-            (
-                passages[a].document.id in keep_docs or passages[b].document.id in keep_docs
-                for a, b in zip(i, j, strict=True)
-            ),
-            dtype=bool,
-            count=len(i),
-        )
+        keep_docs = np.zeros(len(codes), dtype=bool)
+        keep_docs[[codes[d] for d in {store.document(d).id for d in documents} if d in codes]] = True
+        mask = keep_docs[groups[i]] | keep_docs[groups[j]]
         i, j, cos = i[mask], j[mask], cos[mask]
-    links = [link for link in verify_pairs(passages, i, j, cos, types) if link.score >= min_score]
-    links.sort(key=lambda link: (-link.score, link.a.id, link.b.id))
-    return links
+    wanted = set(types)
+    first, second, scores, kinds = [], [], [], []  # of each link, block by block
+    for lo, judged in judge_in_blocks(texts, i, j, cos, block):
+        hit = [n for n, v in enumerate(judged) if v.type is not None and v.type in wanted and v.score >= min_score]
+        a, b = i[lo + np.asarray(hit, dtype=np.int64)], j[lo + np.asarray(hit, dtype=np.int64)]
+        swap = rank[groups[a]] > rank[groups[b]]  # the passage of the earlier document first
+        first.append(np.where(swap, b, a))
+        second.append(np.where(swap, a, b))
+        scores.append(np.array([judged[n].score for n in hit], dtype=np.float64))
+        kinds.append(np.array([LINK_TYPES.index(judged[n].type) for n in hit], dtype=np.int8))
+    del texts
+    if not first:
+        return []
+    pa, pb = ids[np.concatenate(first)], ids[np.concatenate(second)]
+    score, kind_code = np.concatenate(scores), np.concatenate(kinds)
+    order = np.lexsort((pb, pa, -score))  # best first, then by passage ids
+    passages = store.passages_by_id(np.concatenate([pa, pb]).tolist())
+    return [
+        Link(passages[a], passages[b], s, LINK_TYPES[t])
+        for a, b, s, t in zip(
+            pa[order].tolist(), pb[order].tolist(), score[order].tolist(), kind_code[order].tolist(), strict=True
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -849,6 +849,33 @@ class Store:
             for r in rows
         ]
 
+    def passage_texts(self, ids: np.ndarray) -> tuple[list[str], list[str]]:
+        """(texts, document ids) of the passages with these ids (ascending, as ``passage_vectors`` gives
+        them), aligned with ``ids``: the text alone, no :class:`Passage` objects (a streaming command
+        reads a whole corpus's texts in a fraction of their memory). A missing id raises KeyError."""
+        want = np.asarray(ids, dtype=np.int64).tolist()
+        texts: list[str] = []
+        docs: list[str] = []
+        k = 0
+        rows = self.db.execute("SELECT id, doc_id, text FROM passages ORDER BY id")
+        for pid, doc_id, text in rows:
+            if k < len(want) and pid == want[k]:
+                texts.append(text)
+                docs.append(doc_id)
+                k += 1
+        if k < len(want):
+            raise KeyError(want[k])
+        return texts, docs
+
+    def passages_by_id(self, ids: Iterable[int]) -> dict[int, Passage]:
+        """The passages with these ids (those that exist), by id, read 500 at a time in one snapshot."""
+        wanted = sorted(set(ids))
+        out: dict[int, Passage] = {}
+        with self.snapshot():
+            for lo in range(0, len(wanted), 500):
+                out.update((p.id, p) for p in self._passages(ids=wanted[lo : lo + 500]))
+        return out
+
     def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """The documents with these ids (those that exist), by id."""
         wanted = sorted(doc_ids)
