@@ -29,12 +29,22 @@ def embedder():
     if _EMBEDDER is None:
         from dedup.embed import SentenceTransformerEmbedder
 
-        _EMBEDDER = SentenceTransformerEmbedder()
+        _EMBEDDER = SentenceTransformerEmbedder(tuned=tuned())
     return _EMBEDDER
+
+
+def tuned() -> bool:
+    """``DEDUP_BENCH_MODEL=tuned``: embed with the packaged MiniLM plus dedup's fine-tuned layers
+    (``--model all-MiniLM-L6-v2+same-point-1``) instead of the default, untouched MiniLM."""
+    return os.environ.get("DEDUP_BENCH_MODEL") == "tuned"
 
 
 def embed_cached(texts: Sequence[str], tag: str = "minilm") -> np.ndarray:
     """Embeddings of ``texts`` with the packaged model, cached on disk under benchmarks/out/cache."""
+    if tag == "minilm" and tuned():
+        from dedup.embed import TUNED_LAYERS
+
+        tag = "minilm-tuned-" + hashlib.sha256(TUNED_LAYERS.read_bytes()).hexdigest()[:10]
     h = hashlib.sha256(("\x00".join(texts) + tag).encode()).hexdigest()[:20]
     path = OUT / "cache" / f"{tag}-{h}.npy"
     if path.exists():

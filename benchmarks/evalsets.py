@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -103,7 +104,7 @@ def load_planted() -> Corpus:
     from dedup.store import Store
 
     items = gold_items()
-    emb = SentenceTransformerEmbedder()
+    emb = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "planted.db") as store:
         ingest(store, [ROOT / "corpus"])
         ensure_index(store, emb)
@@ -254,7 +255,7 @@ def recurring_end_to_end(items: list[dict], evidence_only: bool = False) -> tupl
         with Store(Path(tmp) / "e2e.db") as store:
             report = ingest(store, [table], columns=TableColumns(text="text", id="item", org="receiver", date="date"))
             assert not report.failed, report.failed
-            emb = SentenceTransformerEmbedder()
+            emb = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
             ensure_index(store, emb)
             found = find_recurring(store, emb, all_passages=True)
             passages = store.passage_count()

@@ -1,17 +1,25 @@
-"""Contrastive fine-tuning of the packaged MiniLM on labelled "same point" pairs (issue 8 experiment).
+"""Contrastive fine-tuning of the packaged MiniLM on labelled "same point" pairs (issue 8).
 
-    .venv/bin/python benchmarks/finetune.py --steps 300 --out benchmarks/out/ft-argkp
-    .venv/bin/python benchmarks/finetune.py --eval benchmarks/out/ft-argkp
+    # the held-out protocol: one model per PFD fold, that fold never seen (about 11 min each, one thread)
+    FT_THREADS=1 .venv/bin/python benchmarks/finetune.py --steps 200 --max-len 96 --pfd-holdout F \
+        --out benchmarks/out/ft-pfdF
+    .venv/bin/python benchmarks/finetune.py --eval benchmarks/out/ft-pfdF
+    # the shipped layers: the same recipe on every PFD fold, written to dedup/data/same-point-1.safetensors
+    FT_THREADS=1 .venv/bin/python benchmarks/finetune.py --steps 200 --max-len 96 --pfd-all --ship \
+        --out benchmarks/out/ft-ship
 
-Training data: ArgKP train only (argument -> its key point, argument -> another argument of the same
-key point); nothing from PFD, ArgKP dev or the sample corpus, so every set the evaluation scores is
-held out from the model. Loss: in-batch multiple-negatives ranking (symmetric), each batch holds pairs
-of distinct key points drawn from few topics, so the negatives are arguments on the same motion.
-Deterministic: one seed for the sampler and torch; single-threaded tokenisation.
+Training data: ArgKP train (argument -> its key point, argument -> another argument of the same key
+point) and, with ``--pfd-holdout``/``--pfd-all``, pairs of PFD dev concerns from two reports that share
+a key point (every other batch). Never ArgKP dev, the sample corpus, STS-B, bills or Clough & Stevenson.
+Loss: in-batch multiple-negatives ranking (symmetric); each batch holds pairs of distinct key points
+drawn from few topics, so the negatives are arguments on the same motion. The embeddings and bottom
+three layers stay frozen. Deterministic: seed 0 for the sampler and torch; ``FT_THREADS=1`` (more
+threads on two shared cores ran 7x slower).
 
-``--eval`` scores dedup's clustering with the fine-tuned vectors on the held-out protocol of
-``benchmarks/heldout.py`` (threshold tuned on the training folds / ArgKP train) and prints per-fold
-pair F1 beside the same with the packaged model.
+``--eval`` scores dedup's clustering with the fine-tuned vectors (cut at 96 tokens, as dedup uses them) on the
+held-out protocol of ``benchmarks/heldout.py`` (threshold tuned on the training folds / ArgKP train)
+and prints per-fold pair F1 beside the same with the untouched MiniLM; only the fold the model never
+saw is a held-out figure.
 """
 
 from __future__ import annotations
@@ -105,7 +113,14 @@ def batches(pairs, size: int, rng: random.Random):
 
 
 def train(
-    steps: int, out: Path, batch_size: int, lr: float, max_len: int, freeze: int, pfd_holdout: int | None
+    steps: int,
+    out: Path,
+    batch_size: int,
+    lr: float,
+    max_len: int,
+    freeze: int,
+    pfd_holdout: int | None,
+    ship: bool = False,
 ) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
@@ -114,6 +129,7 @@ def train(
 
     torch.manual_seed(0)
     torch.set_num_threads(int(os.environ.get("FT_THREADS", os.cpu_count() or 1)))
+    # always from the untouched packaged MiniLM (the shipped difference is not applied here)
     model = SentenceTransformer(str(default_model_path()), device="cpu")
     model.max_seq_length = max_len
     bert = model[0].auto_model
@@ -125,7 +141,8 @@ def train(
     pairs = argkp_pairs("train")
     if pfd_holdout is not None:
         extra = pfd_pairs(pfd_holdout)
-        print(f"{len(extra)} PFD pairs (fold {pfd_holdout} held out)", file=sys.stderr)
+        held = "no fold" if pfd_holdout < 0 else f"fold {pfd_holdout}"
+        print(f"{len(extra)} PFD pairs ({held} held out)", file=sys.stderr)
         pairs += extra
     print(f"{len(pairs)} training pairs", file=sys.stderr)
     rng = random.Random(0)
@@ -156,6 +173,37 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))
     print(f"saved {out} ({time.time() - t0:.0f} s)", file=sys.stderr)
+    if ship:
+        write_delta(model, max_len, f"--steps {steps} --max-len {max_len} --freeze {freeze} --pfd-all --ship")
+
+
+def write_delta(model, max_len: int, command: str) -> None:
+    """The fine-tuned weights as a float16 difference from the packaged MiniLM, written where dedup loads
+    it (``dedup/data``); only parameters that changed are kept."""
+    from safetensors.torch import save_file
+    from sentence_transformers import SentenceTransformer
+
+    from dedup.embed import TUNED_LAYERS, default_model_path
+
+    base = dict(SentenceTransformer(str(default_model_path()), device="cpu")[0].auto_model.named_parameters())
+    delta = {}
+    for key, param in model[0].auto_model.named_parameters():
+        diff = (param.detach() - base[key].detach()).half().contiguous()
+        if diff.abs().max().item() > 0:
+            delta[key] = diff
+    # used at the length it was trained with (dedup.embed.tuned_max_length): held out, better than 256
+    meta = {
+        "max_seq_length": str(max_len),
+        "base": "all-MiniLM-L6-v2",
+        "command": "benchmarks/finetune.py " + command,
+    }
+    TUNED_LAYERS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = TUNED_LAYERS.with_suffix(".tmp")
+    save_file(delta, str(tmp), metadata=meta)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, TUNED_LAYERS)
+    size = TUNED_LAYERS.stat().st_size / 1e6
+    print(f"wrote {TUNED_LAYERS} ({len(delta)} tensors, {size:.1f} MB)", file=sys.stderr)
 
 
 def best(table: dict, on: list[str]) -> float:
@@ -163,21 +211,26 @@ def best(table: dict, on: list[str]) -> float:
     return max(table, key=lambda th: (float(np.mean([table[th][n]["F1"] for n in on])), -th))
 
 
-def evaluate(model_dir: Path) -> None:
+def evaluate(model_dir: Path, max_len: int = 96) -> None:
     import common
     import evalsets as E
     from common import embed_cached
 
     from dedup.embed import SentenceTransformerEmbedder
 
+    os.environ["DEDUP_BENCH_MODEL"] = "base"  # the "packaged" rows: the untouched MiniLM
     base = {"pfd": E.load_pfd(), "train": E.load_argkp("train"), "dev": E.load_argkp("dev")}
     common._EMBEDDER = SentenceTransformerEmbedder(str(model_dir))
-    tag = "ft-" + model_dir.name
+    # scored as dedup uses the shipped layers: cut at the --max-len they were trained with (96)
+    common._EMBEDDER.model.max_seq_length = max_len
+    tag = f"ft-{model_dir.name}-{max_len}"
     ft = {
         k: E.Corpus(c.name, c.texts, embed_cached(c.texts, tag), c.gold, c.groups, c.scored, c.folds)
         for k, c in base.items()
     }
-    grid = [round(float(x), 3) for x in np.arange(0.06, 0.40, 0.02)]
+    from dedup.cluster import DEFAULT_TEXT_THRESHOLD
+
+    grid = sorted({round(float(x), 3) for x in np.arange(0.06, 0.40, 0.02)} | {DEFAULT_TEXT_THRESHOLD})
     for label, sets in (("packaged", base), ("fine-tuned", ft)):
         pfd = sets["pfd"]
         folds = [pfd.subset(np.flatnonzero(pfd.folds == f), f"fold {f}") for f in range(5)]
@@ -199,6 +252,14 @@ def evaluate(model_dir: Path) -> None:
             + f"one default {one:g}: PFD {np.mean([table[one][x.name]['F1'] for x in folds]):.3f} "
             + f"dev {table[one]['ArgKP dev']['F1']:.3f}"
         )
+        for th in (0.12, 0.14, DEFAULT_TEXT_THRESHOLD, 0.18, 0.2):
+            at = table[th]
+            mark = " (the product's default)" if th == DEFAULT_TEXT_THRESHOLD else ""
+            print(
+                f"  at {th:g}{mark}: PFD folds "
+                + " ".join(f"{at[x.name]['F1']:.3f}/{at[x.name]['ARI']:.3f}" for x in folds)
+                + f"; ArgKP dev {at['ArgKP dev']['F1']:.3f}/{at['ArgKP dev']['ARI']:.3f} (pair F1/ARI)"
+            )
 
 
 def main() -> None:
@@ -210,12 +271,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT / "ft-argkp")
     ap.add_argument("--freeze", type=int, default=3, help="bottom transformer layers kept frozen")
     ap.add_argument("--pfd-holdout", type=int, default=None, help="also train on PFD folds but this one")
+    ap.add_argument("--pfd-all", action="store_true", help="train on every PFD fold (the shipped model)")
+    ap.add_argument("--ship", action="store_true", help="write the difference to dedup/data (what dedup loads)")
     ap.add_argument("--eval", type=Path)
+    ap.add_argument("--eval-len", type=int, default=96, help="token limit the vectors are scored at")
     a = ap.parse_args()
     if a.eval:
-        evaluate(a.eval)
+        evaluate(a.eval, a.eval_len)
     else:
-        train(a.steps, a.out, a.batch, a.lr, a.max_len, a.freeze, a.pfd_holdout)
+        holdout = -1 if a.pfd_all else a.pfd_holdout
+        train(a.steps, a.out, a.batch, a.lr, a.max_len, a.freeze, holdout, a.ship)
 
 
 if __name__ == "__main__":

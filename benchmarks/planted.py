@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -63,7 +64,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threshold", type=float, nargs="*", default=[DEFAULT_TEXT_THRESHOLD])
     args = ap.parse_args()
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "planted.db") as store:
         ingest(store, [ROOT / "corpus"])
         ensure_index(store, embedder)

@@ -43,7 +43,7 @@ ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
-        help="A sentence-transformers model folder. Default: the store's model, else the packaged all-MiniLM-L6-v2.",
+        help="A sentence-transformers model folder, or all-MiniLM-L6-v2+same-point-1 (the packaged model with dedup's fine-tuned layers). Default: the store's model, else the packaged all-MiniLM-L6-v2.",
     ),
 ]
 MaxFileOpt = Annotated[float, typer.Option("--max-file-mb", min=0.001, help="Refuse files larger than this many MB.")]

@@ -219,7 +219,7 @@ class Corpus:
 
     def model_name(self) -> str:
         """The name the model's vectors are recorded under, without loading it."""
-        from dedup.embed import DEFAULT_MODEL_NAME, named_embedder
+        from dedup.embed import named_embedder
 
         model = self._model
         if self._embedder is not None:
@@ -232,9 +232,9 @@ class Corpus:
         factory = named_embedder(text)
         if factory is not None:
             return factory(text).name
-        from dedup.embed import ONNX_MODEL_NAME
+        from dedup.embed import PACKAGED_NAMES
 
-        return text if text in (DEFAULT_MODEL_NAME, ONNX_MODEL_NAME) else str(Path(text).resolve())
+        return text if text in PACKAGED_NAMES else str(Path(text).resolve())
 
     @property
     def embedder(self) -> Embedder:

