@@ -1,7 +1,7 @@
 """The clustering judgement on fine-tuned vectors, candidates and strict types on the packaged ones
 (issue 8, the step after ``benchmarks/finetune.py``).
 
-    .venv/bin/python benchmarks/hybrid.py     (needs benchmarks/out/ft-pfd0..4 from finetune.py)
+    .venv/bin/python benchmarks/hybrid.py [--mix 0.5]    (needs benchmarks/out/ft-pfd0..4 from finetune.py)
 
 dedup's similarity graph takes each passage's nearest neighbours by the packaged MiniLM's centred
 cosine, then weighs each candidate pair half by centred cosine and half by TF-IDF. Here the cosine in
@@ -29,15 +29,17 @@ from dedup import cluster as C  # noqa: E402
 GRID = [0.12, 0.14, 0.16, 0.18, 0.2]
 
 
-def hybrid_graph(c: E.Corpus, judge: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hybrid_graph(c: E.Corpus, judge: np.ndarray, mix: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``similarity_graph`` of ``c`` (candidates from its own vectors) with the cosine part of every
-    candidate pair's weight taken from ``judge`` vectors, centred the same way."""
+    candidate pair's weight taken from ``judge`` vectors, centred the same way (``mix`` < 1: that share
+    of the judge's cosine, the rest the packaged one's)."""
     original = C.candidate_pairs
     jc = C._centered(np.asarray(judge, dtype=np.float32))
 
     def judged(xc, g, k, min_cosine):  # noqa: ANN001 - the same signature as the product's
         ei, ej, cos = original(xc, g, k=k, min_cosine=min_cosine)
-        return ei, ej, np.einsum("ij,ij->i", jc[ei], jc[ej]).astype(cos.dtype)
+        judged_cos = np.einsum("ij,ij->i", jc[ei], jc[ej])
+        return ei, ej, (mix * judged_cos + (1 - mix) * cos).astype(cos.dtype)
 
     C.candidate_pairs = judged
     try:
@@ -52,7 +54,13 @@ def scores(c: E.Corpus, graph) -> dict[float, dict]:
 
 
 def main() -> None:
+    import argparse
+
     from dedup.embed import SentenceTransformerEmbedder
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mix", type=float, default=1.0, help="share of the fine-tuned cosine in the cosine half")
+    mix = ap.parse_args().mix
 
     pfd, train, dev = E.load_pfd(), E.load_argkp("train"), E.load_argkp("dev")
     folds = [np.flatnonzero(pfd.folds == f) for f in range(5)]
@@ -66,18 +74,18 @@ def main() -> None:
         row = {}
         for k, idx in enumerate(folds):
             sub = pfd.subset(idx, f"fold {k}")
-            row[k] = scores(sub, hybrid_graph(sub, judged[pfd.name][idx]))
-        arg = {c.name: scores(c, hybrid_graph(c, judged[c.name])) for c in (train, dev)}
+            row[k] = scores(sub, hybrid_graph(sub, judged[pfd.name][idx], mix))
+        arg = {c.name: scores(c, hybrid_graph(c, judged[c.name], mix)) for c in (train, dev)}
         t = max(GRID, key=lambda th: (np.mean([row[k][th]["F1"] for k in range(5) if k != f]), -th))
         ta = max(GRID, key=lambda th: (arg[train.name][th]["F1"], -th))
         held = row[f]
         lines.append(
-            f"model without fold {f}: held-out fold {f} pair F1 {held[t]['F1']:.3f} ARI {held[t]['ARI']:.3f} ({t:g});"
+            f"model without fold {f}, mix {mix:g}: held-out fold {f} pair F1 {held[t]['F1']:.3f} ARI {held[t]['ARI']:.3f} ({t:g});"
             f" at 0.16 {held[0.16]['F1']:.3f}; ArgKP dev {arg[dev.name][ta]['F1']:.3f}/{arg[dev.name][ta]['ARI']:.3f}"
             f" ({ta:g}), at 0.16 {arg[dev.name][0.16]['F1']:.3f}"
         )
         print(lines[-1], flush=True)
-    (OUT / "hybrid.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (OUT / f"hybrid-mix{mix:g}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
