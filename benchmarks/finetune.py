@@ -121,6 +121,7 @@ def train(
     freeze: int,
     pfd_holdout: int | None,
     ship: bool = False,
+    keep_scale: float = 0.0,
 ) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
@@ -145,6 +146,10 @@ def train(
         print(f"{len(extra)} PFD pairs ({held} held out)", file=sys.stderr)
         pairs += extra
     print(f"{len(pairs)} training pairs", file=sys.stderr)
+    # --keep-scale: the packaged model, frozen, whose cosines between non-matching texts the tuned one keeps
+    frozen = SentenceTransformer(str(default_model_path()), device="cpu").eval() if keep_scale else None
+    if frozen is not None:
+        frozen.max_seq_length = max_len
     rng = random.Random(0)
     opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=lr)
     warm = max(1, steps // 10)
@@ -163,6 +168,12 @@ def train(
         sim = ea @ eb.T * 20.0
         target = torch.arange(len(batch))
         loss = (torch.nn.functional.cross_entropy(sim, target) + torch.nn.functional.cross_entropy(sim.T, target)) / 2
+        if frozen is not None:
+            with torch.no_grad():
+                fa = torch.nn.functional.normalize(frozen(a)["sentence_embedding"], dim=-1)
+                fb = torch.nn.functional.normalize(frozen(b)["sentence_embedding"], dim=-1)
+            off = ~torch.eye(len(batch), dtype=torch.bool)
+            loss = loss + keep_scale * ((ea @ eb.T - fa @ fb.T)[off] ** 2).mean()
         loss.backward()
         opt.step()
         sched.step()
@@ -273,6 +284,9 @@ def main() -> None:
     ap.add_argument("--pfd-holdout", type=int, default=None, help="also train on PFD folds but this one")
     ap.add_argument("--pfd-all", action="store_true", help="train on every PFD fold (the shipped model)")
     ap.add_argument("--ship", action="store_true", help="write the difference to dedup/data (what dedup loads)")
+    ap.add_argument(
+        "--keep-scale", type=float, default=0.0, help="weight of keeping the packaged cosines of non-matching pairs"
+    )
     ap.add_argument("--eval", type=Path)
     ap.add_argument("--eval-len", type=int, default=96, help="token limit the vectors are scored at")
     a = ap.parse_args()
@@ -280,7 +294,7 @@ def main() -> None:
         evaluate(a.eval, a.eval_len)
     else:
         holdout = -1 if a.pfd_all else a.pfd_holdout
-        train(a.steps, a.out, a.batch, a.lr, a.max_len, a.freeze, holdout, a.ship)
+        train(a.steps, a.out, a.batch, a.lr, a.max_len, a.freeze, holdout, a.ship, a.keep_scale)
 
 
 if __name__ == "__main__":
