@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, embed_cached, shared_dir  # noqa: E402
+from common import ROOT, embed_cached, shared_dir, tuned  # noqa: E402
 
 
 @dataclass
@@ -104,7 +103,7 @@ def load_planted() -> Corpus:
     from dedup.store import Store
 
     items = gold_items()
-    emb = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
+    emb = SentenceTransformerEmbedder(tuned=tuned())
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "planted.db") as store:
         ingest(store, [ROOT / "corpus"])
         ensure_index(store, emb)
@@ -255,7 +254,7 @@ def recurring_end_to_end(items: list[dict], evidence_only: bool = False) -> tupl
         with Store(Path(tmp) / "e2e.db") as store:
             report = ingest(store, [table], columns=TableColumns(text="text", id="item", org="receiver", date="date"))
             assert not report.failed, report.failed
-            emb = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
+            emb = SentenceTransformerEmbedder(tuned=tuned())
             ensure_index(store, emb)
             found = find_recurring(store, emb, all_passages=True)
             passages = store.passage_count()

@@ -229,7 +229,7 @@ def evaluate(model_dir: Path, max_len: int = 96) -> None:
 
     from dedup.embed import SentenceTransformerEmbedder
 
-    os.environ["DEDUP_BENCH_MODEL"] = "base"  # the "packaged" rows: the untouched MiniLM
+    os.environ.pop("DEDUP_BENCH_MODEL", None)  # the "packaged" rows: the untouched MiniLM, never the tuned one
     base = {"pfd": E.load_pfd(), "train": E.load_argkp("train"), "dev": E.load_argkp("dev")}
     common._EMBEDDER = SentenceTransformerEmbedder(str(model_dir))
     # scored as dedup uses the shipped layers: cut at the --max-len they were trained with (96)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -21,6 +20,8 @@ from itertools import combinations
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+from common import tuned  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = json.loads((ROOT / "corpus" / "EXPECTED.json").read_text())
@@ -64,7 +65,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--threshold", type=float, nargs="*", default=[DEFAULT_TEXT_THRESHOLD])
     args = ap.parse_args()
-    embedder = SentenceTransformerEmbedder(tuned=os.environ.get("DEDUP_BENCH_MODEL") == "tuned")
+    embedder = SentenceTransformerEmbedder(tuned=tuned())
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "planted.db") as store:
         ingest(store, [ROOT / "corpus"])
         ensure_index(store, embedder)
