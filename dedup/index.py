@@ -162,21 +162,33 @@ def _checksum(*parts: bytes | memoryview) -> str:
     return h.hexdigest()
 
 
-def _encode(index: Any, hashes: dict[int, str], model: str) -> Callable[[Path], None]:
-    """A writer of the index file: its parts are written one after another, never joined into one
-    bytes object (at 300k vectors each copy of the FAISS body is 460 MB)."""
+def _encode(index: Any, ids_all: np.ndarray, hashes_all: np.ndarray, model: str) -> Callable[[Path], None]:
+    """A writer of the index file, streamed: the FAISS body goes to the file as FAISS writes it (never
+    a copy in memory: 460 MB at 300k vectors), the checksum computed on the way, and the header, whose
+    length does not depend on the checksum's value, rewritten with it at the end. ``ids_all`` (sorted)
+    and ``hashes_all`` give each passage's text hash."""
     import faiss
 
     ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
-    id_bytes = ids.tobytes()
-    hash_bytes = b"".join(bytes.fromhex(hashes[int(i)]) for i in ids)
-    body = memoryview(faiss.serialize_index(index))  # type: ignore[arg-type]
-    header = {"model": model, "dim": int(index.d), "n": len(ids), "checksum": _checksum(id_bytes, hash_bytes, body)}
+    hash_bytes = hashes_all[np.searchsorted(ids_all, ids)] if len(ids) else np.zeros((0, _HASH_BYTES), np.uint8)
+
+    def header(checksum: str) -> bytes:
+        return json.dumps({"model": model, "dim": int(index.d), "n": len(ids), "checksum": checksum}).encode()
 
     def write(path: Path) -> None:
+        h = hashlib.blake2b(digest_size=16)
         with open(path, "wb") as f:
-            for part in (_MAGIC, json.dumps(header).encode(), b"\n", id_bytes, hash_bytes, body):
+            f.write(_MAGIC + header("0" * 32) + b"\n")
+
+            def sink(part: bytes) -> None:
+                h.update(part)
                 f.write(part)
+
+            sink(ids.tobytes())
+            sink(np.ascontiguousarray(hash_bytes).tobytes())
+            faiss.write_index(index, faiss.PyCallbackIOWriter(sink))  # type: ignore[attr-defined]
+            f.seek(len(_MAGIC))
+            f.write(header(h.hexdigest()))
 
     return write
 
@@ -255,20 +267,52 @@ def _sync_faiss(store: Store, model: str, dim: int) -> tuple[int, int, int]:
         return 0, 0, int(current.index.ntotal)  # in step: no vector is read
     del current
     loaded = load_index(store, dim, model)
-    index, have = loaded.index, loaded.hashes
-    ids, hashes, vectors = store.passage_vectors_with_hashes(model, dim)
-    want = dict(zip(ids.tolist(), hashes, strict=True))
-    stale = np.fromiter((i for i, h in have.items() if want.get(i) != h), dtype=np.int64)
-    if len(stale):
-        index.remove_ids(stale)
-    new_mask = np.fromiter((have.get(i) != h for i, h in want.items()), dtype=bool, count=len(want))
-    if new_mask.any():
-        index.add_with_ids(np.ascontiguousarray(vectors[new_mask]), ids[new_mask])
-    if len(stale) or new_mask.any() or not loaded.trusted:
-        atomic_write(store.index_path, _encode(index, want, model))
+    index = loaded.index
+    with store.snapshot():  # one state of the database for the comparison and the vectors read
+        ids_all, hashes_all = store.passage_hash_arrays(model)
+        # What the file holds that the database no longer has (passage gone, or its id reused for
+        # another text), and what the database has that the file lacks; as arrays, not a dict a passage.
+        held = np.searchsorted(ids_all, loaded.ids)
+        inside = held < len(ids_all)
+        same = np.zeros(len(loaded.ids), dtype=bool)
+        same[inside] = (ids_all[held[inside]] == loaded.ids[inside]) & (
+            hashes_all[held[inside]] == loaded.hash_bytes[inside]
+        ).all(axis=1)
+        stale = loaded.ids[~same]
+        if len(stale):
+            index.remove_ids(stale)
+        new = np.ones(len(ids_all), dtype=bool)
+        new[held[same]] = False
+        if new.any():
+            # block by block into room made first: the vectors are never all in memory beside the
+            # index's own copy, and the index's storage is not regrown (two copies while it moves)
+            _reserve(index, int(new.sum()))
+            for ids, vectors in store.iter_passage_vectors(model, dim):
+                mask = new[np.searchsorted(ids_all, ids)]
+                if mask.any():
+                    index.add_with_ids(np.ascontiguousarray(vectors[mask]), ids[mask])
+    if len(stale) or new.any() or not loaded.trusted:
+        atomic_write(store.index_path, _encode(index, ids_all, hashes_all, model))
         for old in store.stale_index_files():
             old.unlink(missing_ok=True)
-    return int(new_mask.sum()), len(stale), int(index.ntotal)
+    return int(new.sum()), len(stale), int(index.ntotal)
+
+
+def _reserve(index: Any, extra: int) -> None:
+    """Make room in ``index`` (an ``IndexIDMap2`` over a flat index) for ``extra`` more vectors at once.
+    FAISS grows a flat index's storage as a ``std::vector`` (``resize``): adding in blocks, the final
+    regrowth holds the old and the new storage together, twice the vectors. Resizing to the final size
+    and back keeps the capacity (a ``std::vector`` never shrinks on ``resize``), so the blocks fill it
+    in place."""
+    import faiss
+
+    flat: Any = faiss.downcast_index(index.index)
+    codes = getattr(flat, "codes", None)
+    if codes is None or not codes.is_owned:
+        return
+    size = int(flat.ntotal) * int(flat.code_size)
+    codes.resize(size + extra * int(flat.code_size))
+    codes.resize(size)
 
 
 def search(

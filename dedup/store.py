@@ -1006,23 +1006,19 @@ class Store:
         vecs = np.frombuffer(buf, dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
         return np.asarray(ids, dtype=np.int64), vecs.astype(np.float32, copy=False)
 
-    def passage_vectors_with_hashes(self, model: str, dim: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """(passage ids, text hashes, vectors) of every embedded passage, in id order, read in one snapshot."""
-        ids: list[int] = []
-        hashes: list[str] = []
-        buf = bytearray()
+    def iter_passage_vectors(self, model: str, dim: int, block: int = 16384) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(passage ids, vectors) of every embedded passage in id order, ``block`` passages at a time,
+        read in one snapshot (finish the iteration: the snapshot ends with it)."""
         with self.snapshot():
             rows = self.db.execute(
-                "SELECT p.id, p.text_hash, e.vector FROM passages p"
+                "SELECT p.id, e.vector FROM passages p"
                 " JOIN embeddings e ON e.model = ? AND e.text_hash = p.text_hash ORDER BY p.id",
                 (model,),
             )
-            for pid, h, blob in rows:  # read as they come: a fetchall() held every blob twice
-                ids.append(pid)
-                hashes.append(h)
-                buf += blob
-        vecs = np.frombuffer(buf, dtype=np.float32).reshape(len(ids), dim) if ids else np.zeros((0, dim))
-        return np.asarray(ids, dtype=np.int64), hashes, vecs.astype(np.float32, copy=False)
+            while chunk := rows.fetchmany(block):
+                ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
+                vecs = np.frombuffer(b"".join(r[1] for r in chunk), dtype=np.float32).reshape(len(chunk), dim)
+                yield ids, vecs
 
     def passage_hashes(self, model: str) -> dict[int, str]:
         """passage id -> text hash of every passage with a vector for ``model``."""
