@@ -240,7 +240,7 @@ def recurring(
     check_output(fmt, out)
     with open_corpus(model) as corpus:
         ensure_indexed(corpus)
-        show(cli_support.recurring(corpus, clustering), fmt, out)
+        show(cli_support.recurring(corpus, clustering, resolve_format(fmt, out)), fmt, out)
 
 
 @command
@@ -259,7 +259,7 @@ def scan(
         report = add(corpus, folder, manifest=manifest, limits=limits)
         term.note(views.stored(len(corpus.documents()), corpus.store.passage_count(), corpus.path))
         ensure_indexed(corpus)
-        show(cli_support.recurring(corpus, clustering), fmt, out)
+        show(cli_support.recurring(corpus, clustering, resolve_format(fmt, out)), fmt, out)
     if report.failed:
         term.note(f"[red]{len(report.failed)} files could not be read[/red] (see above); the rest were scanned")
         raise typer.Exit(1)

@@ -151,7 +151,7 @@ def busy(description: str, work: Callable[[], T]) -> T:
     return result
 
 
-def recurring(corpus: Corpus, c: Clustering) -> views.View:
+def recurring(corpus: Corpus, c: Clustering, fmt: Format = Format.table) -> views.View:
     """The recurring recommendations ``c`` asks for, those that only share a theme among them."""
     clusters = busy(
         "clustering passages",
@@ -173,6 +173,7 @@ def recurring(corpus: Corpus, c: Clustering) -> views.View:
         themes=c.themes,
         filtered=c.filtered,
         all_passages=c.all_,
+        fmt=fmt,
     )
 
 

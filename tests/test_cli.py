@@ -536,3 +536,26 @@ def test_device_option_is_checked() -> None:
     result = CliRunner().invoke(app, ["--device", "tpu", "docs"])
     assert result.exit_code != 0
     assert "auto, cpu or cuda" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_recurring_json_and_csv_are_written_cluster_by_cluster_as_the_whole_would_be(scanned: Path, fmt: str) -> None:
+    import json as json_mod
+
+    from dedup.corpus import Corpus
+    from dedup.render import views
+    from dedup.render.output import to_csv
+    from dedup.render.table import Format
+
+    result = runner.invoke(app, ["--store", str(scanned), "recurring", "--all", "--limit", "0", "--format", fmt])
+    assert result.exit_code == 0, result.stderr
+    with Corpus(scanned, "hashing") as corpus:
+        clusters = corpus.recurring(all_passages=True, themes=True)
+    whole = views.recurring(
+        clusters, min_documents=2, limit=0, themes=False, filtered=False, all_passages=True, fmt=Format.table
+    )
+    assert whole.data["clusters"]  # the sample corpus has recurring recommendations
+    if fmt == "json":
+        assert result.stdout == json_mod.dumps(whole.data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        assert result.stdout == to_csv(whole.tables[0])

@@ -253,25 +253,27 @@ def _said_by(m: Member) -> str:
     return org if not m.body or m.body == org or ";" in m.body else f"{m.body} ({org})"
 
 
+RECURRING_COLUMNS = [
+    "#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations", "same theme",
+]  # fmt: skip
+
+
+def _recurring_row(c: Cluster) -> list[Any]:
+    return [
+        c.id,
+        short(c.representative.text, 200),
+        ", ".join(c.labels) or "-",
+        c.scope,
+        f"{_said_by(c.first)} ({c.first.passage.document.year or '?'})",
+        "-".join(str(y) for y in c.years if y) or "?",
+        c.documents,
+        c.organisations,
+        len(c.theme),
+    ]
+
+
 def _recurring_tables(clusters: Sequence[Cluster]) -> list[Table]:
-    overview = Table(
-        "Recurring recommendations",
-        ["#", "recommendation", "labels", "scope", "first said", "years", "documents", "organisations", "same theme"],
-        [
-            [
-                c.id,
-                short(c.representative.text, 200),
-                ", ".join(c.labels) or "-",
-                c.scope,
-                f"{_said_by(c.first)} ({c.first.passage.document.year or '?'})",
-                "-".join(str(y) for y in c.years if y) or "?",
-                c.documents,
-                c.organisations,
-                len(c.theme),
-            ]
-            for c in clusters
-        ],
-    )
+    overview = Table("Recurring recommendations", RECURRING_COLUMNS, [_recurring_row(c) for c in clusters])
     rows = [(c, m) for c in clusters for m in c.evidence] + [(c, m) for c in clusters for m in c.theme]
     rows.sort(key=lambda cm: (cm[0].id, not cm[1].evidence))
     evidence = Table(
@@ -295,10 +297,20 @@ def _recurring_tables(clusters: Sequence[Cluster]) -> list[Table]:
 
 
 def recurring(
-    clusters: Sequence[Cluster], *, min_documents: int, limit: int, themes: bool, filtered: bool, all_passages: bool
+    clusters: Sequence[Cluster],
+    *,
+    min_documents: int,
+    limit: int,
+    themes: bool,
+    filtered: bool,
+    all_passages: bool,
+    fmt: Format = Format.table,
 ) -> View:
     """``clusters`` with those that only share a theme (``Corpus.recurring(themes=True)``); these are
-    shown with ``themes``, else counted in a note. ``filtered``: the user narrowed the search."""
+    shown with ``themes``, else counted in a note. ``filtered``: the user narrowed the search. As JSON
+    or CSV the text is made cluster by cluster (the same bytes as the whole rendered at once): at 100k
+    passages ``recurring --all`` writes about 90 MB of JSON, which as one string (and its tables)
+    was the command's peak memory."""
     theme_only = sum(1 for c in clusters if c.documents < min_documents)
     if not themes:  # they sort last, so the ids of the others stay 1, 2, 3 ...
         clusters = [c for c in clusters if c.documents >= min_documents]
@@ -318,6 +330,10 @@ def recurring(
                 "no recommendation recurs across documents"
                 + ("" if all_passages else " (--all looks at every passage)")
             )
+    if fmt is Format.json:
+        return View(None, [], notes, chunks=json_chunks("clusters", map(cluster_json, shown)))
+    if fmt is Format.csv:
+        return View(None, [], notes, chunks=csv_chunks(RECURRING_COLUMNS, map(_recurring_row, shown)))
     return View({"clusters": [cluster_json(c) for c in shown]}, _recurring_tables(shown), notes)
 
 
