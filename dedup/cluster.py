@@ -435,6 +435,7 @@ def similarity_graph(
     xc = _centered(x)
     _, g_codes = np.unique(g, return_inverse=True)
     ei, ej, cos = candidate_pairs(xc, g_codes, k=WIDEN * k, min_cosine=-1.0)
+    del xc  # the centred copy of every vector (1.5 kB a passage) is not needed past the search
     if not len(ei):
         return empty
     lex = _pair_dots(tfidf_matrix(texts), ei, ej)
