@@ -53,3 +53,35 @@ def embed_cached(texts: Sequence[str], tag: str = "minilm") -> np.ndarray:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vecs)
     return vecs
+
+
+class Trainer:
+    """The optimiser loop the training scripts share: AdamW over the given parameter groups, a linear
+    warm-up over the first tenth of ``steps`` then a linear decay to zero, and a progress line every
+    ``every`` steps."""
+
+    def __init__(self, groups: list, lr: float, steps: int, every: int = 10) -> None:
+        import time
+
+        import torch
+
+        self.opt = torch.optim.AdamW(groups, lr=lr)
+        warm = max(1, steps // 10)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
+        )
+        self.steps, self.every, self.t0 = steps, every, time.time()
+
+    def step(self, step: int, loss) -> None:
+        import time
+
+        loss.backward()
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad()
+        if step % self.every == 0 or step == self.steps - 1:
+            print(
+                f"step {step}/{self.steps} loss {loss.item():.3f} ({time.time() - self.t0:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )

@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-from common import OUT, shared_dir  # noqa: E402
+from common import OUT, Trainer, shared_dir  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -151,11 +151,7 @@ def train(
     if frozen is not None:
         frozen.max_seq_length = max_len
     rng = random.Random(0)
-    opt = torch.optim.AdamW([q for q in model.parameters() if q.requires_grad], lr=lr)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
-    )
+    trainer = Trainer([q for q in model.parameters() if q.requires_grad], lr, steps)
     model.train()
     t0 = time.time()
     gen = batches(pairs, batch_size, rng)
@@ -174,12 +170,7 @@ def train(
                 fb = torch.nn.functional.normalize(frozen(b)["sentence_embedding"], dim=-1)
             off = ~torch.eye(len(batch), dtype=torch.bool)
             loss = loss + keep_scale * ((ea @ eb.T - fa @ fb.T)[off] ** 2).mean()
-        loss.backward()
-        opt.step()
-        sched.step()
-        opt.zero_grad()
-        if step % 10 == 0 or step == steps - 1:
-            print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+        trainer.step(step, loss)
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-from common import OUT, ROOT, shared_dir  # noqa: E402
+from common import OUT, ROOT, Trainer, shared_dir  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -158,13 +157,8 @@ def train(epochs: float, batch_size: int, lr: float) -> None:
     steps = int(epochs * len(data) / batch_size)
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
-    opt = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": lr * 20}])
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm))
-    )
+    trainer = Trainer([{"params": body, "lr": lr}, {"params": head, "lr": lr * 20}], lr, steps, every=50)
     model.train()
-    t0 = time.time()
     order: list[int] = []
     for step in range(steps):
         if len(order) < batch_size:
@@ -175,12 +169,7 @@ def train(epochs: float, batch_size: int, lr: float) -> None:
         batch = [(data[k][0], data[k][1]) if rng.random() < 0.5 else (data[k][1], data[k][0]) for k in rows]
         target = torch.tensor([data[k][2] for k in rows], dtype=torch.float32)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(model(**encode_pairs(tok, batch)), target)
-        loss.backward()
-        opt.step()
-        sched.step()
-        opt.zero_grad()
-        if step % 50 == 0 or step == steps - 1:
-            print(f"step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
+        trainer.step(step, loss)
     model.eval()
     write(model, f"--train --epochs {epochs} --batch {batch_size} --lr {lr}")
 
