@@ -130,13 +130,11 @@ def argkp(split: str) -> tuple[list[tuple[str, str, float]], list[tuple[str, str
 
 
 def stsb(split: str) -> list[tuple[str, str, float]]:
-    out = []
-    with open(shared_dir() / "eval" / "stsb" / f"sts-{split}.csv", encoding="utf-8") as f:
-        for line in f:
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) >= 7:
-                out.append((cols[5], cols[6], float(cols[4]) / 5.0))
-    return out
+    """STS-B pairs of ``split`` with label score / 5 (read by benchmarks/quality.py)."""
+    from quality import load_sts
+
+    sts = load_sts(split)
+    return [(x, y, float(score) / 5.0) for x, y, score in zip(sts.a, sts.b, sts.y, strict=True)]
 
 
 def train(epochs: float, batch_size: int, lr: float) -> None:
@@ -220,12 +218,9 @@ def pfd_candidates(k: int = 10) -> list[tuple[str, str, float]]:
 
 
 def auc(score: np.ndarray, label: np.ndarray) -> float:
-    from scipy.stats import rankdata
+    from sklearn.metrics import roc_auc_score
 
-    pos = label > 0.5
-    r = rankdata(score)
-    n1, n0 = pos.sum(), (~pos).sum()
-    return float((r[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return float(roc_auc_score(label > 0.5, score))
 
 
 def f1_at(score: np.ndarray, label: np.ndarray, th: float) -> float:

@@ -155,13 +155,6 @@ class LoadedIndex:
         return {int(i): h.tobytes().hex() for i, h in zip(self.ids, self.hash_bytes, strict=True)}
 
 
-def _checksum(*parts: bytes | memoryview) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part)
-    return h.hexdigest()
-
-
 def _encode(index: Any, ids_all: np.ndarray, hashes_all: np.ndarray, model: str) -> Callable[[Path], None]:
     """A writer of the index file, streamed: the FAISS body goes to the file as FAISS writes it (never
     a copy in memory: 460 MB at 300k vectors), the checksum computed on the way, and the header, whose
