@@ -15,7 +15,11 @@ Variants:
   neighbour graph (shared-neighbour similarity; self weight ½).
 * ``sentences``: mixed with a BERTScore-like sentence alignment (each sentence's best centred cosine
   in the other passage, averaged both ways); needs the sentences embedded (cached).
+* ``sentence mean s``: share ``s`` of the weight from the cosine of the mean of each text's sentence
+  vectors (in place of as much of the passage vector's cosine).
+* ``all but the top d``: the top ``d`` principal directions removed from the centred vectors.
 * ``snowball`` (if ``snowballstemmer`` is installed) and ``word pairs``: other lexical units.
+* ``--only "a,b"``: only the variants whose names start with ``a`` or ``b`` (and the product's row).
 * ``--calibrated``: a logistic P(same point) over the two parts and the pair's length, fitted per held-out
   fold on the training corpora (``--calibrated-only``: that row alone).
 """
@@ -79,7 +83,8 @@ def second_order(c: E.Corpus, g: Graph, beta: float, self_weight: float = 0.5) -
     return i, j, np.where(w < 0, w, (1 - beta) * w + beta * s)
 
 
-def sentences(c: E.Corpus, g: Graph, share: float) -> Graph:
+def _sentence_vectors(c: E.Corpus) -> tuple[np.ndarray, np.ndarray]:
+    """Every sentence of every text embedded (cached on disk), and the text each belongs to."""
     from dedup.segment import split_sentences
 
     owner, sents = [], []
@@ -88,10 +93,16 @@ def sentences(c: E.Corpus, g: Graph, share: float) -> Graph:
             if t[s:e].strip():
                 owner.append(n)
                 sents.append(t[s:e])
-    v = embed_cached(sents).astype(np.float64)
-    v -= v.mean(axis=0)
-    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-    own = np.asarray(owner)
+    return embed_cached(sents).astype(np.float64), np.asarray(owner)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def sentences(c: E.Corpus, g: Graph, share: float) -> Graph:
+    v, own = _sentence_vectors(c)
+    v = _unit(v - v.mean(axis=0))
     rows = [np.flatnonzero(own == k) for k in range(len(c.texts))]
     i, j, w = g
     align = np.empty(len(i))
@@ -99,6 +110,32 @@ def sentences(c: E.Corpus, g: Graph, share: float) -> Graph:
         sub = v[rows[a]] @ v[rows[b]].T
         align[m] = 0.5 * (sub.max(axis=1).mean() + sub.max(axis=0).mean())
     return i, j, np.where(w < 0, w, (1 - share) * w + share * align)
+
+
+def sentence_mean(c: E.Corpus, g: Graph, share: float) -> Graph:
+    """The cosine half partly taken from the mean of a text's sentence vectors (a long concern read
+    whole, where the passage vector is cut at the model's 256 tokens)."""
+    v, own = _sentence_vectors(c)
+    m = np.zeros((len(c.texts), v.shape[1]))
+    np.add.at(m, own, v)
+    m = _unit(m - m.mean(axis=0))
+    i, j, w = g
+    mean_cos = np.einsum("ij,ij->i", m[i], m[j])
+    new = ((1 - C.LEXICAL_SHARE) - share) * centred_cosine(c, i, j) + share * mean_cos
+    return i, j, np.where(w < 0, w, new + C.LEXICAL_SHARE * tfidf_cosine(c.texts, i, j, C.content_words))
+
+
+def all_but_the_top(c: E.Corpus, g: Graph, d: int) -> Graph:
+    """The centred vectors with their top ``d`` principal directions removed as well (Mu and
+    Viswanath's post-processing), then the product's mix."""
+    x = c.vectors.astype(np.float64)
+    x = x - x.mean(axis=0)
+    top = np.linalg.svd(x, full_matrices=False)[2][:d]
+    x = _unit(x - (x @ top.T) @ top)
+    i, j, w = g
+    cos = np.einsum("ij,ij->i", x[i], x[j])
+    new = (1 - C.LEXICAL_SHARE) * cos + C.LEXICAL_SHARE * tfidf_cosine(c.texts, i, j, C.content_words)
+    return i, j, np.where(w < 0, w, new)
 
 
 def word_pairs(text: str) -> list[str]:
@@ -113,6 +150,10 @@ def variants() -> dict[str, Callable[[E.Corpus, Graph], Graph]]:
     for b in (0.3, 0.5):
         out[f"second order {b}"] = lambda c, g, b=b: second_order(c, g, b)
     out["sentences 0.25"] = lambda c, g: sentences(c, g, 0.25)
+    for share in (0.25, 0.5):
+        out[f"sentence mean {share}"] = lambda c, g, share=share: sentence_mean(c, g, share)
+    for d in (1, 3, 8):
+        out[f"all but the top {d}"] = lambda c, g, d=d: all_but_the_top(c, g, d)
     out["word pairs"] = lambda c, g: mixed(c, g, C.LEXICAL_SHARE, word_pairs)
     try:
         import snowballstemmer
@@ -214,7 +255,11 @@ def main() -> None:
     if "--calibrated" in sys.argv:
         lines.append(calibrated(corpora, graphs, names, train.name, dev.name))
         print(lines[-1], file=sys.stderr, flush=True)
-    for label, fn in ({} if "--calibrated-only" in sys.argv else variants()).items():
+    chosen = {} if "--calibrated-only" in sys.argv else variants()
+    if "--only" in sys.argv:  # --only "sentence mean,all but": the variants whose names start so
+        starts = sys.argv[sys.argv.index("--only") + 1].split(",")
+        chosen = {k: v for k, v in chosen.items() if k == "product" or k.startswith(tuple(starts))}
+    for label, fn in chosen.items():
         res: dict[str, dict[float, float]] = {}
         for c in corpora:
             i, j, w = fn(c, graphs[c.name])
