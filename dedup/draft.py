@@ -199,7 +199,7 @@ def self_documents(store: Store, source: str, path: Path | None) -> tuple[Docume
     if row is None:
         return None, []
     doc = store.document(row["id"])
-    families = store.document_families()
+    families = store.document_families(of=[doc.id])
     family = families.get(doc.id)
     members = store.documents_by_id(
         d for d, f in families.items() if family is not None and f == family and d != doc.id
@@ -312,7 +312,8 @@ def check_parsed(
             found[r][(pid,)] = match
     if quotes:
         _link_answers(drafts, found, vectors, first_query, store, embedder)
-    family = store.document_families() if found else {}
+    matched = {m.passage.document.id for ms in found.values() for m in ms.values()}
+    family = store.document_families(of=matched) if found else {}
     out = []
     for r, d in enumerate(drafts):
         matches = sorted(found.get(r, {}).values(), key=lambda m: (*_rank(m), m.passage.document.year or 0))

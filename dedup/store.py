@@ -910,17 +910,59 @@ class Store:
     def passage_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
 
-    def document_families(self, min_share: float = 0.5, min_passages: int = 3) -> dict[str, str]:
+    def document_families(
+        self, min_share: float = 0.5, min_passages: int = 3, *, of: Iterable[str] | None = None
+    ) -> dict[str, str]:
         """Documents that are versions of one another (a draft and its final, an executive summary
         and its full text): at least ``min_share`` of the smaller one's distinct passage texts appear
         word for word in the other, or one body's documents of one year whose titles name the same
         publication ("X - Executive Summary", "X (plain text version)", "X - DRAFT", an annex "X -
-        Background Evidence") share at least ``min_passages`` passages word for word. Returns document id -> family id (the family's first document
-        id); documents in no family are left out."""
-        shared = self.db.execute(
-            "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
-            " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
-        ).fetchall()
+        Background Evidence") share at least ``min_passages`` passages word for word. Returns document
+        id -> family id (the family's first document id); documents in no family are left out.
+
+        ``of`` restricts the answer to the families of those documents (what ``check`` needs for the
+        documents it matched): the families are followed out from them, pair by pair, so the work
+        depends on those documents and their versions, not on the size of the corpus."""
+        if of is None:
+            pairs = self.db.execute(
+                "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
+                " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
+            ).fetchall()
+            return self._families(self._families_edges(pairs, min_share, min_passages))
+        seen = set(of)
+        frontier = sorted(seen)
+        pairs = []
+        while frontier:
+            found = self._shared_with(frontier)
+            qualifying = self._families_edges(found, min_share, min_passages)
+            pairs += qualifying
+            frontier = sorted({d for a, b, _ in qualifying for d in (a, b)} - seen)
+            seen.update(frontier)
+        return self._families(pairs)
+
+    def _shared_with(self, docs: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(a, b, distinct passage texts they share) for every document pair a < b that shares a
+        passage text and has one end in ``docs``."""
+        out: set[tuple[str, str, int]] = set()
+        for lo in range(0, len(docs), 500):
+            chunk = list(docs[lo : lo + 500])
+            marks = ",".join("?" * len(chunk))
+            for side in ("a", "b"):
+                out.update(
+                    (r[0], r[1], r[2])
+                    for r in self.db.execute(
+                        "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
+                        " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id"
+                        f" WHERE {side}.doc_id IN ({marks}) GROUP BY a.doc_id, b.doc_id",
+                        chunk,
+                    )
+                )
+        return sorted(out)
+
+    def _families_edges(
+        self, shared: list[tuple[str, str, int]], min_share: float, min_passages: int
+    ) -> list[tuple[str, str, int]]:
+        """The pairs of ``shared`` that make two documents versions of one another."""
         # sizes and titles of the documents that share a passage only (not of every document)
         involved = sorted({d for a, b, _ in shared for d in (a, b)})
         sizes: dict[str, int] = {}
@@ -938,12 +980,6 @@ class Store:
                 f"SELECT id, title, organisation, year FROM documents WHERE id IN ({marks})", chunk
             ):
                 meta[r[0]] = (title_stem(r[1]), org_key(self.body_of(r[2]) or ""), r[3])
-        parent: dict[str, str] = {}
-
-        def root(x: str) -> str:
-            while parent.get(x, x) != x:
-                x = parent[x]
-            return x
 
         def one_publication(a: str, b: str) -> bool:
             """One body's documents of one year naming the same publication: "X - Executive Summary"
@@ -952,12 +988,27 @@ class Store:
             (sa, ba, ya), (sb, bb, yb) = meta[a], meta[b]
             return bool(sa and sb and ba and ba == bb and ya == yb) and (sa == sb or _common_run(sa, sb) >= 4)
 
+        out = []
         for a, b, n in shared:
             small = min(sizes[a], sizes[b])
             if (n >= min_passages and one_publication(a, b)) or (small >= min_passages and n / small >= min_share):
-                ra, rb = root(a), root(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+                out.append((a, b, n))
+        return out
+
+    @staticmethod
+    def _families(edges: list[tuple[str, str, int]]) -> dict[str, str]:
+        """Document id -> the smallest id among the documents ``edges`` join it to."""
+        parent: dict[str, str] = {}
+
+        def root(x: str) -> str:
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        for a, b, _ in edges:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
         return {d: root(d) for d in parent} | {root(d): root(d) for d in parent}
 
     # -- embeddings

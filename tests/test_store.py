@@ -198,6 +198,24 @@ def test_versions_of_a_document_form_a_family(store: Store) -> None:
     assert "other" not in family
 
 
+def test_the_families_of_some_documents_are_those_of_the_whole_store(store: Store) -> None:
+    """``check`` asks only for the families of the documents it matched: the answer must be the whole
+    store's families restricted to them, chains of versions included (a ~ b ~ c, a and c sharing nothing)."""
+    first = ["alpha one", "alpha two", "alpha three", "alpha four"]
+    second = ["beta one", "beta two", "beta three", "beta four"]
+    store.add_document(_doc("a", "/a.txt", first))
+    store.add_document(_doc("b", "/b.txt", [*first, *second]))
+    store.add_document(_doc("c", "/c.txt", [*second, "c only"]))
+    store.add_document(_doc("x", "/x.txt", ["xi one", "xi two", "xi three"]))
+    store.add_document(_doc("y", "/y.txt", ["xi one", "xi two", "xi three", "y only"]))
+    store.add_document(_doc("lone", "/l.txt", ["alpha one", "nothing", "else", "here"]))
+    whole = store.document_families()
+    assert whole["a"] == whole["b"] == whole["c"] and whole["x"] == whole["y"] != whole["a"]
+    for of in (["a"], ["c"], ["y"], ["lone"], ["c", "x"], []):
+        wanted = {whole[d] for d in of if d in whole}
+        assert store.document_families(of=of) == {d: f for d, f in whole.items() if f in wanted}
+
+
 def test_a_store_from_before_the_new_passage_rules_is_cut_again_on_ingest(tmp_path: Path) -> None:
     from dedup.ingest import ingest
 
