@@ -4,7 +4,9 @@ CPU time ~ N^b fitted over the sizes.
 Run:  .venv/bin/python benchmarks/scale.py [--sizes 10000,30000,100000,300000] [--rows 10000,30000,100000]
 
 Corpora are generated at run time (never committed) from real sentences: STS-B, ArgKP arguments and
-the PFD concerns in ``../shared``. Each passage is one to three sentences recombined; about 45% start
+the PFD concerns in ``../shared``. Each passage is one to three sentences, each a new recombination
+of the real ones (a word-level Markov chain, never the same sentence twice: see ``Source``; ``--reuse``
+draws the real sentences themselves, as before 2026-12-07); about 45% start
 with a recommendation cue ("The Trust should ...") so ``recurring`` has work; 6% are planted
 recurrences (a passage of another, earlier document repeated verbatim or with one word changed).
 Documents hold 1-8 passages (mean 4.5), one JSONL row each; organisations grow with the corpus
@@ -88,8 +90,48 @@ def sentences() -> list[str]:
     return sorted(s for s in keep if 4 <= len(s.split()) <= 60 and s[0].isalpha())
 
 
-def _passage(rng: random.Random, pool: list[str]) -> str:
-    sents = [rng.choice(pool) for _ in range(rng.choice((1, 1, 2, 2, 3)))]
+class Source:
+    """Where a generated passage's sentences come from.
+
+    By default each sentence is new: a word-level Markov chain of order 2 over the real sentences
+    (every three-word run is a real one, the sentence as a whole was never written) and never
+    produced twice, so the share of near-duplicate passages stays the same as the corpus grows and
+    only the planted recurrences repeat. ``reuse=True`` draws whole real sentences with replacement
+    (the generator before 2026-12-07): with 22,644 sentences each is reused about nine times at 100k
+    passages, so near-duplicates grow faster than N and part of the fitted b is the answer growing.
+    """
+
+    MIN_WORDS, MAX_WORDS = 8, 45
+
+    def __init__(self, pool: list[str], reuse: bool = False) -> None:
+        self.pool = pool
+        self.reuse = reuse
+        self.seen = set(pool)
+        self.follow: dict[tuple[str, str], list[str]] = {}
+        for sentence in pool:
+            w = ["", "", *sentence.split(), ""]
+            for a, b, c in zip(w, w[1:], w[2:], strict=False):
+                self.follow.setdefault((a, b), []).append(c)
+
+    def draw(self, rng: random.Random) -> str:
+        if self.reuse:
+            return rng.choice(self.pool)
+        while True:
+            a, b, out = "", "", []
+            while len(out) < self.MAX_WORDS:
+                c = rng.choice(self.follow[a, b])
+                if not c:
+                    break
+                out.append(c)
+                a, b = b, c
+            text = " ".join(out)
+            if len(out) >= self.MIN_WORDS and text not in self.seen:
+                self.seen.add(text)
+                return text
+
+
+def _passage(rng: random.Random, pool: Source) -> str:
+    sents = [pool.draw(rng) for _ in range(rng.choice((1, 1, 2, 2, 3)))]
     text = " ".join(s if s[-1] in ".!?" else s + "." for s in sents)
     if rng.random() < 0.45:
         text = f"{rng.choice(CUES)} {text[0].lower()}{text[1:]}"
@@ -105,7 +147,7 @@ def _edited(rng: random.Random, text: str) -> str:
     return " ".join(words)
 
 
-def make_corpus(n: int, path: Path, pool: list[str], seed: int = 0) -> int:
+def make_corpus(n: int, path: Path, pool: Source, seed: int = 0) -> int:
     """A JSONL table of about ``n`` passages (documents of 1-8 paragraphs). Returns the passage count."""
     rng = random.Random(seed)
     n_orgs = max(20, n // 1500)
@@ -132,7 +174,7 @@ def make_corpus(n: int, path: Path, pool: list[str], seed: int = 0) -> int:
     return count
 
 
-def make_rows(n: int, path: Path, pool: list[str], seed: int = 1) -> None:
+def make_rows(n: int, path: Path, pool: Source, seed: int = 1) -> None:
     """A JSONL table of ``n`` one-sentence rows, each its own document."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as f:
@@ -141,7 +183,7 @@ def make_rows(n: int, path: Path, pool: list[str], seed: int = 1) -> None:
             f.write(json.dumps(row) + "\n")
 
 
-def make_draft(path: Path, pool: list[str], corpus: Path, seed: int = 2) -> None:
+def make_draft(path: Path, pool: Source, corpus: Path, seed: int = 2) -> None:
     """About 20 pages: 200 paragraphs, a quarter of them taken from the corpus."""
     rng = random.Random(seed)
     with open(corpus, encoding="utf-8") as f:
@@ -199,6 +241,9 @@ def main() -> None:
     ap.add_argument("--commands", default=",".join(COMMANDS), help="which commands (comma-separated names)")
     ap.add_argument("--work", type=Path, default=OUT / "scale", help="where corpora and stores are made")
     ap.add_argument("--recall", action="store_true", help="measure index recall on the largest corpus")
+    ap.add_argument(
+        "--reuse", action="store_true", help="whole real sentences drawn with replacement (before 2026-12-07)"
+    )
     ap.add_argument("--timeout", type=float, default=900.0, help="report commands past this many seconds")
     ap.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = ap.parse_args()
@@ -207,8 +252,8 @@ def main() -> None:
     wanted = [c.strip() for c in args.commands.split(",") if c.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    pool = sentences()
-    print(f"{len(pool)} distinct real sentences", file=sys.stderr)
+    real = sentences()
+    print(f"{len(real)} distinct real sentences", file=sys.stderr)
     results: dict[str, dict[int, dict[str, float]]] = {c: {} for c in wanted}
     actual: dict[int, int] = {}
     for n in sizes:
@@ -217,8 +262,9 @@ def main() -> None:
         table, store, draft = d / "corpus.jsonl", d / "store.db", d / "draft.md"
         for p in d.glob("store.db*"):
             p.unlink()
-        actual[n] = make_corpus(n, table, pool)
-        make_draft(draft, pool, table)
+        source = Source(real, args.reuse)
+        actual[n] = make_corpus(n, table, source)
+        make_draft(draft, source, table)
         for name in wanted:
             argv = [a.format(table=table, out=d, draft=draft) for a in COMMANDS[name]]
             r = run_command(argv, store, args.timeout)
@@ -232,7 +278,7 @@ def main() -> None:
         table, store = d / "rows.jsonl", d / "store.db"
         for p in d.glob("store.db*"):
             p.unlink()
-        make_rows(n, table, pool)
+        make_rows(n, table, Source(real, args.reuse))
         argv = [a.format(table=table) for a in COMMANDS["ingest"]]
         row_results[n] = run_command(argv, store, args.timeout)
         print(f"rows={n:>7} ingest  cpu {row_results[n]['cpu_s']:8.1f} s  rss {row_results[n]['rss_mb']:7.0f} MB",
