@@ -136,24 +136,28 @@ def forget(texts: Iterable[str]) -> None:
     caches = list(_BULK.values())
     for text in texts:
         for t in {text, strip_marker(text)}:
-            for key in ((t,), (t, SHINGLE_SIZE)):
-                for cache in caches:
-                    cache.pop(key, None)
+            # the text, and its sentences (what :func:`opposed` and :func:`_signature` look at)
+            for part in [t, *_SENTENCE_END.split(t)]:
+                for key in ((part,), (part, SHINGLE_SIZE)):
+                    for cache in caches:
+                        cache.pop(key, None)
 
 
 @contextmanager
-def bulk() -> Iterator[None]:
+def bulk(own: bool = False) -> Iterator[None]:
     """Within this block, per-text features (tokens, shingles, polarity) are computed once per text and
-    freed at its end. Nested blocks share the outer one's caches."""
+    freed at its end. Nested blocks share the outer one's caches, unless ``own``: then the block has
+    caches of its own, freed at its end, and the outer ones are back after it (for features needed
+    only inside the block, which would otherwise stay until the outer block ends)."""
     global _BULK
-    if _BULK is not None:
+    if _BULK is not None and not own:
         yield
         return
-    _BULK = {}
+    outer, _BULK = _BULK, {}
     try:
         yield
     finally:
-        _BULK = None
+        _BULK = outer
 
 
 # ------------------------------------------------------------------------------------------------
@@ -453,6 +457,10 @@ def _words(x: int) -> list[int]:
     return [(x >> (64 * k)) & 0xFFFFFFFFFFFFFFFF for k in range(_SIG_BITS // 64)]
 
 
+#: Texts whose signatures :func:`may_be_opposed` makes within one cache (freed after each block).
+SIGNATURE_BLOCK = 4096
+
+
 def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """A mask over the pairs ``(texts[i[k]], texts[j[k]])``: False where :func:`opposed` is surely
     False (no direction of one family pointing both ways with a shared object, and no word negated in
@@ -463,8 +471,13 @@ def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.nda
     if not len(i):
         return np.zeros(0, dtype=bool)
     used, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
-    with bulk():
-        sigs = [_signature(texts[t]) for t in used.tolist()]
+    # the features behind the signatures (tokens, directions, negations of every text and each of its
+    # sentences) are dropped once they are made: kept in a caller's bulk call they were the largest
+    # thing `recurring --all` held (about 320 MB at 100k passages)
+    sigs = []
+    for lo in range(0, len(used), SIGNATURE_BLOCK):
+        with bulk(own=True):
+            sigs += [_signature(texts[t]) for t in used[lo : lo + SIGNATURE_BLOCK].tolist()]
     fam = np.array([(u, d) for u, d, *_ in sigs], dtype=np.int64).reshape(-1, 2)
     words = np.array([[*_words(o), *_words(ng), *_words(c)] for *_, o, ng, c in sigs], dtype=np.uint64)
     q = _SIG_BITS // 64
@@ -694,7 +707,7 @@ def candidate_pairs(
     parts_j: list[np.ndarray] = []
     parts_c: list[np.ndarray] = []
 
-    def search(rows: np.ndarray, kk: int) -> np.ndarray:
+    def search(index: Any, rows: np.ndarray, kk: int) -> np.ndarray:
         """Search ``rows`` with ``kk`` neighbours; return the rows that need a wider search."""
         kk = min(kk, n)
         sims, nbrs = index.search(x[rows], kk)
@@ -716,12 +729,14 @@ def candidate_pairs(
     kk = min(n, 2 * k + 1)
     for lo in range(0, n, SEARCH_CHUNK):
         rows = np.arange(lo, min(n, lo + SEARCH_CHUNK))
-        again = search(rows, kk)
+        again = search(index, rows, kk)
         wide = kk
         while len(again) and wide < n:
             wide = min(n, wide * 4)
-            again = search(again, wide)
+            again = search(index, again, wide)
 
+    # the index holds its own copy of every vector (1.5 kB a passage): not needed past the search
+    del index
     # one array at a time, each freed as soon as it is used: at 90 neighbours a passage (recurring)
     # these arrays are the largest thing a command holds
     key = np.concatenate(parts_i).astype(np.int64)

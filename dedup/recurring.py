@@ -382,6 +382,7 @@ def _find_recurring(
     roll_up: bool = True,
 ) -> list[Cluster]:
     from dedup.cluster import representatives
+    from dedup.match import forget
     from dedup.segment import is_statement
 
     ids, vectors = store.passage_vectors(embedder.name, embedder.dim, kind=None if all_passages else "recommendation")
@@ -429,7 +430,12 @@ def _find_recurring(
         # the rest of the theme stays with the first part (a passage is listed in one cluster only)
         return [*split(head, kept), describe_part(sub_rep, sorted(taken))]
 
-    described = [c for rep, mem in zip(reps, clusters, strict=True) for c in split(rep, list(mem))]
+    described: list[Cluster] = []
+    for rep, mem in zip(reps, clusters, strict=True):
+        described += split(rep, list(mem))
+        # a passage is in one cluster only: its features (tokens, shingles, polarity) are not needed
+        # again, and kept for every clustered passage they were most of what this stage held
+        forget(passages[i].text for i in mem)
     if not themes:
         described = [c for c in described if c.documents >= min_documents]
     if organisation:

@@ -154,3 +154,30 @@ def test_an_index_built_from_blocks_finds_what_the_vectors_find(sample: Path, tm
         store.index_path.unlink()
         ensure_index(store, embedder)
         assert store.index_path.read_bytes() == first
+
+
+def test_the_polarity_veto_in_blocks_vetoes_what_one_pass_vetoes_and_keeps_no_features(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``recurring`` drops each text's features after the last pair that needs them, and makes the
+    signatures a block of texts at a time: the same edges and vetoes, and nothing left cached."""
+    from dedup import cluster, match
+
+    embedder = HashingEmbedder(384)
+    with Store(sample, create=False) as store:
+        ids, vectors = store.passage_vectors(embedder.name, embedder.dim)
+        by_id = {p.id: p for p in store.passages()}
+    texts = [by_id[int(pid)].text for pid in ids]
+    groups = [by_id[int(pid)].document.id for pid in ids]
+    monkeypatch.setattr(cluster, "VETO_BLOCK", 10**9)
+    monkeypatch.setattr(match, "SIGNATURE_BLOCK", 10**9)
+    whole = cluster.similarity_graph(texts, vectors, groups)
+    assert (whole[2] == cluster.VETO_WEIGHT).any()  # the sample corpus's opposite pairs are vetoed
+    for block in (1, 3):
+        monkeypatch.setattr(cluster, "VETO_BLOCK", block)
+        monkeypatch.setattr(match, "SIGNATURE_BLOCK", block)
+        with match.bulk():  # as inside find_recurring: the caller's caches
+            got = cluster.similarity_graph(texts, vectors, groups)
+            assert match._BULK is not None and not any(match._BULK.values())
+        for a, b in zip(whole, got, strict=True):
+            assert np.array_equal(a, b)
