@@ -456,8 +456,8 @@ def similarity_graph(
             check = check[may_be_opposed(texts, ei[check], ej[check])]
         with bulk():
             # each text's features are dropped after the last pair that needs it (pairs come ordered
-            # by their first end): the features of every checked text held at once were, with the
-            # signatures, the largest thing `recurring --all` kept (about 300 MB at 100k passages)
+            # by their first end, so most texts are done with early): the features of every checked
+            # text held at once were, with the signatures, the largest thing `recurring --all` kept
             last = np.full(n, -1, dtype=np.int64)
             np.maximum.at(last, ei[check], np.arange(len(check)))
             np.maximum.at(last, ej[check], np.arange(len(check)))
