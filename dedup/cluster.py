@@ -461,9 +461,9 @@ def similarity_graph(
             last = np.full(n, -1, dtype=np.int64)
             np.maximum.at(last, ei[check], np.arange(len(check)))
             np.maximum.at(last, ej[check], np.arange(len(check)))
-            done = last[last >= 0]
-            order = np.flatnonzero(last >= 0)[np.argsort(done, kind="stable")]
-            done = np.sort(done)
+            order = np.flatnonzero(last >= 0)  # the checked texts, by the position of their last pair
+            order = order[np.argsort(last[order], kind="stable")]
+            done = last[order]
             freed = 0
             for pos, m in enumerate(check.tolist()):
                 if veto(texts[ei[m]], texts[ej[m]]):

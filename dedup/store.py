@@ -932,8 +932,10 @@ class Store:
         seen = set(of)
         frontier = sorted(seen)
         pairs = []
+        known: set[tuple[str, str]] = set()  # pairs judged in an earlier round (found from their other end)
         while frontier:
-            found = self._shared_with(frontier)
+            found = [p for p in self._shared_with(frontier) if p[:2] not in known]
+            known.update(p[:2] for p in found)
             qualifying = self._families_edges(found, min_share, min_passages)
             pairs += qualifying
             frontier = sorted({d for a, b, _ in qualifying for d in (a, b)} - seen)
