@@ -24,7 +24,15 @@ from typing import Literal
 
 import numpy as np
 
-from dedup.align import MIN_QUOTE_WORDS, Alignment, containment, quote_alignment, words
+from dedup.align import (
+    MIN_QUOTE_WORDS,
+    NEAR_VERBATIM_QUOTE,
+    Alignment,
+    containment,
+    quote_alignment,
+    shared_stretch,
+    words,
+)
 from dedup.embed import Embedder
 from dedup.ingest import Parsed, parse_file
 from dedup.limits import DEFAULT_LIMITS, Limits
@@ -38,7 +46,9 @@ CHECK_K = 20
 #: finds it among its nearest few).
 SENTENCE_K = 5
 
-QuoteHow = Literal["draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus", "sentence"]
+QuoteHow = Literal[
+    "draft-in-corpus", "corpus-in-draft", "draft-across-passages", "sentences-in-corpus", "shared-stretch", "sentence"
+]
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,19 @@ def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage |
         shared = _shared_sentences(draft, corpus)
         if shared is not None:
             found.append((shared.score, shared))
+    if not found:
+        # A part of one quoted in the other with a few words changed ("In your Report, you raised that
+        # <a part of the concern> ..."): neither text holds the other, nor a whole sentence of it.
+        st = shared_stretch(draft, corpus.text)
+        if st is not None and not _opposed_around(draft, st.a_start, st.a_end, corpus.text, st.b_start, st.b_end):
+            found.append(
+                (
+                    st.score,
+                    Quote(
+                        "shared-stretch", st.score, st.a_start, st.a_end, corpus.text[st.b_start : st.b_end], (corpus,)
+                    ),
+                )
+            )
     # The quotation covering most of the draft passage, then the closest.
     return max(found, key=lambda f: (f[1].draft_end - f[1].draft_start, f[0]))[1] if found else None
 
@@ -182,13 +205,29 @@ def _shared_sentences(draft: str, corpus: Passage) -> Quote | None:
     return Quote("sentences-in-corpus", score, best[0][0], best[-1][1], corpus.text[lo:hi], (corpus,))
 
 
+def _opposed_around(a: str, a_start: int, a_end: int, b: str, b_start: int, b_end: int) -> bool:
+    """Whether the sentences holding two aligned stretches are opposed: a shared stretch leaves out the
+    words that differ, and a "not" just before it ("should not | publish waiting times ...") with them."""
+    from dedup.match import opposed
+
+    def widened(text: str, start: int, end: int) -> str:
+        spans = [(s, e) for s, e in _sentences(text) if s < end and e > start] or [(start, end)]
+        return text[min(start, spans[0][0]) : max(end, spans[-1][1])]
+
+    return opposed(widened(a, a_start, a_end), widened(b, b_start, b_end))
+
+
 def _quote_type(q: Quote, draft_text: str) -> LinkType | None:
     from dedup.match import opposed
 
     quoted = draft_text[q.draft_start : q.draft_end]
     if opposed(quoted, q.corpus_text):
         return None
-    return "verbatim" if q.score >= 1.0 else "near-verbatim"
+    if q.score >= 1.0:
+        return "verbatim"
+    # Every other way of quoting keeps the near-verbatim cut; a shared stretch of an edited quotation
+    # may fall below it (words left out or changed), and is the same statement reworded.
+    return "near-verbatim" if q.score >= NEAR_VERBATIM_QUOTE or q.how != "shared-stretch" else "paraphrase"
 
 
 def self_documents(store: Store, source: str, path: Path | None) -> tuple[Document | None, list[Document]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dedup.align import quote_alignment
+from dedup.align import quote_alignment, shared_stretch
 from dedup.cli import app
 
 runner = CliRunner()
@@ -265,3 +265,69 @@ def test_the_next_item_of_a_list_of_recommendations_answers_nothing(
     assert _passage(data, "Every school should have")["status"] == "repeat"
     for start in ("Open a crisis cafe", "Fund a carers"):
         assert not any(m["answers"] for m in _passage(data, start)["matches"]), start
+
+
+# A response quoting a part of the review's first passage inside words of its own, a few words changed
+# ("each" for "every", "wait" for "will wait"), the second sentence cut short: neither text holds the
+# other, nor a whole sentence of it.
+PARTIAL = """# Our reply
+
+## Waiting times
+
+Your review said that commissioners should publish waiting times for each community mental health service \
+every quarter, so that families can see how long they wait, and report how many people wait longer than \
+eighteen weeks. We have published them since April.
+
+Your review said that commissioners should not publish waiting times for each community mental health service \
+every quarter, so that families can see how long they wait, and report how many people wait longer than \
+eighteen weeks. We will reply by June.
+"""
+
+
+def test_a_partial_edited_quotation_is_found_with_its_span(corpus_store: tuple[Path, Path], tmp_path: Path) -> None:
+    store, _ = corpus_store
+    draft = tmp_path / "reply.md"
+    draft.write_text(PARTIAL)
+    data, _ = _check(store, draft)
+
+    quoting = _passage(data, "Your review said that commissioners should publish")
+    assert quoting["status"] == "repeat"
+    best = quoting["matches"][0]
+    assert best["type"] in {"near-verbatim", "paraphrase"} and best["quote"]["how"] == "shared-stretch"
+    assert best["passage"]["text"].startswith("Commissioners should publish")
+    # The aligned span is the quoted part only, in both texts: not the reply's own words around it.
+    assert best["quote"]["draft_text"].startswith("commissioners should publish")
+    assert best["quote"]["draft_text"].endswith("eighteen weeks")
+    assert best["quote"]["corpus_text"].startswith("Commissioners should publish")
+    assert best["quote"]["corpus_text"].endswith("eighteen weeks")
+
+    # The same words saying the opposite are no quotation.
+    opposite = _passage(data, "Your review said that commissioners should not publish")
+    assert all(m["quote"] is None or m["quote"]["how"] != "shared-stretch" for m in opposite["matches"])
+    assert opposite["status"] == "new"
+
+
+def test_a_shared_stretch_needs_long_runs_of_shared_words() -> None:
+    concern = (
+        "The Court heard that all overdoses are put in the same call category, so the system does not tell "
+        "apart the drugs reported as taken, the amount taken or the time since it was taken."
+    )
+    reply = (
+        "In your report you raised that the system does not tell apart the drugs reported as taken, the amount "
+        "or the time since it was taken. We have asked the provider to change this."
+    )
+    found = shared_stretch(reply, concern)
+    assert found is not None and found.shared >= 15
+    assert reply[found.a_start : found.a_end] == (
+        "the system does not tell apart the drugs reported as taken, the amount or the time since it was taken"
+    )
+    assert concern[found.b_start : found.b_end].startswith("the system does not tell apart")
+    # The same topic in other words, sharing only short phrases ("the system", "the amount"): no stretch.
+    assert (
+        shared_stretch("We will review how the system sorts calls about the amount of a drug taken.", concern) is None
+    )
+    # A template sentence filled with other figures is not a quotation; with the same figures it is.
+    template = "This equates to a rate of {} emergency admissions for self-harm per 100,000 population, {}."
+    tail = "which is significantly higher than the rate for England"
+    assert shared_stretch(template.format("347.3", tail), template.format("231.3", tail)) is None
+    assert shared_stretch(template.format("347.3", tail), "In 2016 " + template.format("347.3", tail)) is not None
