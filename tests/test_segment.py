@@ -70,6 +70,35 @@ def test_split_sentences_keeps_abbreviations_together() -> None:
     ]
 
 
+def test_one_sentence_texts_skip_pysbd_and_get_what_pysbd_gives() -> None:
+    from dedup import segment
+
+    processor = segment._segmenter().processor
+    single = [
+        "We will open a crisis cafe in every town by 2027.",
+        "Commissioners should publish waiting times for every service each quarter",
+        "People don’t always know where to go for help!",
+        "Is the 24/7 crisis line reaching the people who need it most?  ",
+        "Ends with an ellipsis…",
+        'He said "we will" and meant it.',
+    ]
+    for text in single:
+        assert segment._ONE_SENTENCE.fullmatch(text), text
+        assert segment._pysbd_sentences(text) == [text]
+        assert [s.strip() for s in processor(text).process()] == [text.strip()]
+    # Texts pysbd has something to decide in go to pysbd: more than one sentence, abbreviations,
+    # lists, line breaks, and a closing quote after the full stop (pysbd makes it a sentence of its own).
+    for text in (
+        "We will do this. Then that.",
+        "Dr. Smith will lead it.",
+        "a) first b) second",
+        "one\ntwo",
+        "Clients should not be passed between services.”",
+        'They said it was "over."',
+    ):
+        assert not segment._ONE_SENTENCE.fullmatch(text), text
+
+
 def test_split_sentences_numbered_list_in_running_text() -> None:
     assert sentences("1. Improve access. 2. Reduce waits.") == ["1. Improve access.", "2. Reduce waits."]
 
