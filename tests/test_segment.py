@@ -71,9 +71,14 @@ def test_split_sentences_keeps_abbreviations_together() -> None:
 
 
 def test_one_sentence_texts_skip_pysbd_and_get_what_pysbd_gives() -> None:
+    from pysbd.lang.english import English
+    from pysbd.processor import Processor
+
     from dedup import segment
 
-    processor = segment._segmenter().processor
+    def processor(text: str) -> Processor:
+        return Processor(text, English)
+
     single = [
         "We will open a crisis cafe in every town by 2027.",
         "Commissioners should publish waiting times for every service each quarter",
@@ -97,6 +102,27 @@ def test_one_sentence_texts_skip_pysbd_and_get_what_pysbd_gives() -> None:
         'They said it was "over."',
     ):
         assert not segment._ONE_SENTENCE.fullmatch(text), text
+
+
+def test_the_quicker_abbreviation_pass_gives_pysbds_sentences() -> None:
+    from pysbd.lang.english import English
+    from pysbd.processor import Processor
+
+    from dedup import segment
+
+    texts = [
+        "Dr. Smith met St. John at 5 p.m. on Main St. He left early. Then he came back.",
+        "See e.g. the U.S. report. It is No. 5 on the list.",
+        "mr. jones said no. 4 was fine. We agreed.",
+        "He lives on Baker st. Near the park there is a cafe. It opens at 9.",
+        "Fig. 3 shows it. Vol. 2 has more. The rest is in the annex.",
+        "We will recruit forty peer workers. They will start in April. Each will train for a month.",
+        "The first step is a review. The second step is a plan.",  # "first." holds "st." but no abbreviation
+    ]
+    for text in texts:
+        stock = [str(s) for s in Processor(text, English).process()]
+        assert [str(s) for s in Processor(text, segment._language()).process()] == stock, text
+        assert segment._pysbd_sentences(text) == stock, text
 
 
 def test_split_sentences_numbered_list_in_running_text() -> None:
