@@ -72,10 +72,21 @@ JUNK_TITLES = re.compile(
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+#: Every character but tab, line feed and printable ASCII: the only ones :func:`clean` may drop.
+_NOT_PLAIN = re.compile("[^\t\n\x20-\x7e]")
+
+
+def _drop_control(m: re.Match[str]) -> str:
+    ch = m.group()
+    return "" if unicodedata.category(ch) in ("Cc", "Co", "Cf") else ch
+
+
 def clean(text: str) -> str:
     """Collapse whitespace, expand ligatures, drop control/private-use characters."""
     text = text.translate(LIGATURES)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Co", "Cf"))
+    # only characters outside printable ASCII are looked up (a per-character loop over every
+    # character took 7% of an ingest)
+    text = _NOT_PLAIN.sub(_drop_control, text)
     return _WS_RE.sub(" ", text).strip()
 
 

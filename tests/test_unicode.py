@@ -44,3 +44,18 @@ def test_fullwidth_and_ligature_forms_equal_plain_ascii() -> None:
 def test_content_words_and_organisations_fold_case_and_width(a: str, b: str) -> None:
     assert content_words(a) == content_words(b)
     assert org_key(a) == org_key(b)
+
+
+def test_clean_drops_control_format_and_private_use_characters_and_keeps_every_other() -> None:
+    from dedup.text import clean
+
+    # Every character of the Basic Multilingual Plane but surrogates and whitespace, each between
+    # letters: exactly those of category Cc, Cf and Co go.
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and not chr(c).isspace()]
+    text = "".join("a" + ch for ch in chars).translate(
+        {0xFB00: "x", 0xFB01: "x", 0xFB02: "x", 0xFB03: "x", 0xFB04: "x"}
+    )
+    kept = "".join("a" + ("" if unicodedata.category(ch) in ("Cc", "Cf", "Co") else ch) for ch in chars)
+    expected = kept.translate({0xFB00: "x", 0xFB01: "x", 0xFB02: "x", 0xFB03: "x", 0xFB04: "x"})
+    assert clean(text) == expected
+    assert clean("tab\there\nline \u00ad soft\u200bhyphen\ue000 end\x07") == "tab here line softhyphen end"
