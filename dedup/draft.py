@@ -28,6 +28,7 @@ from dedup.align import (
     MIN_QUOTE_WORDS,
     NEAR_VERBATIM_QUOTE,
     Alignment,
+    Stretch,
     containment,
     quote_alignment,
     shared_stretch,
@@ -162,7 +163,7 @@ def _quote(draft: str, corpus: Passage, before: Passage | None, after: Passage |
         # A part of one quoted in the other with a few words changed ("In your Report, you raised that
         # <a part of the concern> ..."): neither text holds the other, nor a whole sentence of it.
         st = shared_stretch(draft, corpus.text)
-        if st is not None and not _opposed_around(draft, st.a_start, st.a_end, corpus.text, st.b_start, st.b_end):
+        if st is not None and not _opposed_around(draft, corpus.text, st):
             found.append(
                 (
                     st.score,
@@ -205,16 +206,17 @@ def _shared_sentences(draft: str, corpus: Passage) -> Quote | None:
     return Quote("sentences-in-corpus", score, best[0][0], best[-1][1], corpus.text[lo:hi], (corpus,))
 
 
-def _opposed_around(a: str, a_start: int, a_end: int, b: str, b_start: int, b_end: int) -> bool:
-    """Whether the sentences holding two aligned stretches are opposed: a shared stretch leaves out the
-    words that differ, and a "not" just before it ("should not | publish waiting times ...") with them."""
+def _opposed_around(a: str, b: str, st: Stretch) -> bool:
+    """Whether the sentences holding the stretch ``st`` of ``a`` and ``b`` are opposed: a shared stretch
+    leaves out the words that differ, and a "not" just before it ("should not | publish waiting times
+    ...") with them."""
     from dedup.match import opposed
 
     def widened(text: str, start: int, end: int) -> str:
         spans = [(s, e) for s, e in _sentences(text) if s < end and e > start] or [(start, end)]
         return text[min(start, spans[0][0]) : max(end, spans[-1][1])]
 
-    return opposed(widened(a, a_start, a_end), widened(b, b_start, b_end))
+    return opposed(widened(a, st.a_start, st.a_end), widened(b, st.b_start, st.b_end))
 
 
 def _quote_type(q: Quote, draft_text: str) -> LinkType | None:

@@ -115,7 +115,8 @@ def _language() -> Any:
 
     class Replacer(English.AbbreviationReplacer):
         def search_for_abbreviations_in_string(self, text: str) -> str:
-            if period_after.search(text) is None and not any(a in text.lower() for a in loose):
+            lowered = text.lower()
+            if period_after.search(text) is None and not any(a in lowered for a in loose):
                 return text
             return str(super().search_for_abbreviations_in_string(text))
 

@@ -924,11 +924,7 @@ class Store:
         documents it matched): the families are followed out from them, pair by pair, so the work
         depends on those documents and their versions, not on the size of the corpus."""
         if of is None:
-            pairs = self.db.execute(
-                "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
-                " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id GROUP BY a.doc_id, b.doc_id"
-            ).fetchall()
-            return self._families(self._families_edges(pairs, min_share, min_passages))
+            return self._families(self._families_edges(self._shared_with(None), min_share, min_passages))
         seen = set(of)
         frontier = sorted(seen)
         pairs = []
@@ -942,9 +938,15 @@ class Store:
             seen.update(frontier)
         return self._families(pairs)
 
-    def _shared_with(self, docs: Sequence[str]) -> list[tuple[str, str, int]]:
+    def _shared_with(self, docs: Sequence[str] | None) -> list[tuple[str, str, int]]:
         """(a, b, distinct passage texts they share) for every document pair a < b that shares a
-        passage text and has one end in ``docs``."""
+        passage text and has one end in ``docs`` (``None``: every such pair)."""
+        query = (
+            "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
+            " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id{where} GROUP BY a.doc_id, b.doc_id"
+        )
+        if docs is None:
+            return [(r[0], r[1], r[2]) for r in self.db.execute(query.format(where=""))]
         out: set[tuple[str, str, int]] = set()
         for lo in range(0, len(docs), 500):
             chunk = list(docs[lo : lo + 500])
@@ -952,12 +954,7 @@ class Store:
             for side in ("a", "b"):
                 out.update(
                     (r[0], r[1], r[2])
-                    for r in self.db.execute(
-                        "SELECT a.doc_id, b.doc_id, COUNT(DISTINCT a.text_hash) FROM passages a"
-                        " JOIN passages b ON a.text_hash = b.text_hash AND a.doc_id < b.doc_id"
-                        f" WHERE {side}.doc_id IN ({marks}) GROUP BY a.doc_id, b.doc_id",
-                        chunk,
-                    )
+                    for r in self.db.execute(query.format(where=f" WHERE {side}.doc_id IN ({marks})"), chunk)
                 )
         return sorted(out)
 
