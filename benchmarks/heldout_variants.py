@@ -22,6 +22,15 @@ Variants:
 * ``--only "a,b"``: only the variants whose names start with ``a`` or ``b`` (and the product's row).
 * ``--calibrated``: a logistic P(same point) over the two parts and the pair's length, fitted per held-out
   fold on the training corpora (``--calibrated-only``: that row alone).
+* ``--calibrated-loso``: the same calibrated weight left one set out (PFD, ArgKP, the planted sample
+  corpus): fitted and its threshold chosen on the other two sets, each set weighing the same, scored on
+  the set left out (``--calibrated-loso-only``: that row alone).
+* ``--algorithms``: the product's weights grouped by other algorithms in place of average linkage, their
+  settings tuned the same way (``--algorithms-only``: those rows alone; about 20 minutes, most of it
+  affinity propagation on ArgKP train's 5,583 arguments):
+  Louvain modularity communities (networkx; edges under a floor dropped, resolution) and affinity
+  propagation (scikit-learn; exemplars chosen as key points and every item assigned to one, as in
+  extractive key point analysis; preference, and a floor under which an item stays alone).
 """
 
 from __future__ import annotations
@@ -240,6 +249,123 @@ def calibrated(corpora: list[E.Corpus], graphs: dict[str, Graph], folds: list[st
     )
 
 
+# ------------------------------------------------------------------------------------------------
+# Other ways of grouping the same weights (``--algorithms``)
+# ------------------------------------------------------------------------------------------------
+
+
+def louvain(n: int, g: Graph, setting: tuple[float, float]) -> list[list[int]]:
+    """Louvain modularity communities of the candidate edges weighing more than ``floor``."""
+    import networkx as nx
+
+    floor, resolution = setting
+    i, j, w = g
+    keep = w > floor
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from(zip(i[keep].tolist(), j[keep].tolist(), w[keep].tolist(), strict=True))
+    comms = nx.community.louvain_communities(graph, weight="weight", resolution=resolution, seed=0)
+    return [sorted(c) for c in comms if len(c) > 1]
+
+
+def exemplars(n: int, g: Graph, setting: tuple[float, float]) -> list[list[int]]:
+    """Affinity propagation over the weights (0 outside the candidate edges, the preference on the
+    diagonal): exemplars are the key points; an item weighing less than ``floor`` with its exemplar
+    stays alone."""
+    from sklearn.cluster import AffinityPropagation
+
+    preference, floor = setting
+    i, j, w = g
+    s = np.zeros((n, n))
+    s[i, j] = w
+    s[j, i] = w
+    np.fill_diagonal(s, preference)
+    fit = AffinityPropagation(affinity="precomputed", preference=preference, damping=0.7, max_iter=300, random_state=0)
+    labels = fit.fit(s).labels_
+    if labels is None or (labels < 0).all():
+        return []
+    centres = fit.cluster_centers_indices_
+    out: dict[int, list[int]] = {}
+    for k in range(n):
+        e = int(centres[labels[k]])
+        if k == e or s[k, e] >= floor:
+            out.setdefault(e, []).append(k)
+    return [v for v in out.values() if len(v) > 1]
+
+
+Grouping = Callable[[int, Graph, tuple[float, float]], list[list[int]]]
+ALGORITHMS: dict[str, tuple[Grouping, list[tuple[float, float]]]] = {
+    "Louvain communities (edge floor, resolution)": (
+        louvain,
+        [(f, r) for f in (0.0, 0.08, 0.12, 0.16, 0.2, 0.25) for r in (1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)],
+    ),
+    "affinity propagation, exemplars as key points (preference, floor)": (
+        exemplars,
+        [(p, f) for p in (0.0, 0.1, 0.2, 0.3) for f in (0.0, 0.12, 0.16, 0.2, 0.25)],
+    ),
+}
+
+
+def _setting(p: float | tuple[float, ...]) -> str:
+    return ", ".join(f"{v:g}" for v in p) if isinstance(p, tuple) else f"{p:g}"
+
+
+def row(label: str, res: dict[str, dict], names: list[str], train: str, dev: str) -> str:
+    """A table row from the F1 of every setting on every corpus: per PFD fold the setting best on the
+    other four, for ArgKP dev the setting best on train, and one setting for all (PFD folds and train)."""
+    grid = list(res[names[0]])
+    per_fold = []
+    for fname in names:
+        p = max(grid, key=lambda p: np.mean([res[o][p] for o in names if o != fname]))
+        per_fold.append(res[fname][p])
+    pa = max(grid, key=lambda p: res[train][p])
+    one = max(grid, key=lambda p: np.mean([res[o][p] for o in [*names, train]]))
+    return (
+        f"| {label} | {' '.join(f'{x:.3f}' for x in per_fold)} | {np.mean(per_fold):.3f} | "
+        f"{res[dev][pa]:.3f} | {np.mean([res[n][one] for n in names]):.3f} / {res[dev][one]:.3f} ({_setting(one)}) |"
+    )
+
+
+def calibrated_loso(
+    corpora: list[E.Corpus], graphs: dict[str, Graph], sets: dict[str, tuple[list[str], list[str]]]
+) -> str:
+    """The calibrated weight, leave one set out: for each set (training corpora, scored corpora) a
+    logistic model fitted on the others' training corpora (each set weighing the same; only pairs of
+    two labelled items of a partly labelled corpus), its threshold the best mean pair F1 over those
+    sets, scored on the set's scored corpora."""
+    from sklearn.linear_model import LogisticRegression
+
+    by = {c.name: c for c in corpora}
+    feats = {n: _edge_features(by[n], graphs[n]) for n in graphs}
+    labels = {n: _edge_labels(by[n], graphs[n]) for n in graphs}
+    mask = {}
+    for n, (i, j, w) in graphs.items():
+        scored = by[n].scored
+        mask[n] = (w >= 0) & (True if scored is None else scored[i] & scored[j])
+    grid = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
+
+    def fit(on: list[list[str]]) -> LogisticRegression:
+        x = np.vstack([feats[n][mask[n]] for s in on for n in s])
+        y = np.concatenate([labels[n][mask[n]] for s in on for n in s])
+        w = np.concatenate([np.full(mask[n].sum(), 1.0 / mask[n].sum() / len(s)) for s in on for n in s])
+        return LogisticRegression(C=1.0, max_iter=1000).fit(x, y, sample_weight=w * len(y) / len(on))
+
+    def score(model: LogisticRegression, n: str, t: float) -> dict[str, float]:
+        i, j, w = graphs[n]
+        p = np.where(w < 0, w, model.predict_proba(feats[n])[:, 1])
+        c = by[n]
+        return E.scores(C.cluster(len(c.texts), i, j, p, threshold=t, groups=c.groups), c.gold, c.scored)
+
+    cells = []
+    for out, (_, scored_on) in sets.items():
+        on = [tr for name, (tr, _) in sets.items() if name != out]
+        model = fit(on)
+        t = max(grid, key=lambda t: np.mean([np.mean([score(model, n, t)["F1"] for n in s]) for s in on]))
+        res = [score(model, n, t) for n in scored_on]
+        cells.append(f"{out} {np.mean([r['F1'] for r in res]):.3f} / {np.mean([r['ARI'] for r in res]):.3f} ({t:g})")
+    return "| calibrated P(same point), leave one set out: pair F1 / ARI (threshold) | " + "; ".join(cells) + " | | | |"
+
+
 def main() -> None:
     t0 = time.time()
     pfd = E.load_pfd()
@@ -255,29 +381,35 @@ def main() -> None:
     if "--calibrated" in sys.argv:
         lines.append(calibrated(corpora, graphs, names, train.name, dev.name))
         print(lines[-1], file=sys.stderr, flush=True)
-    chosen = {} if "--calibrated-only" in sys.argv else variants()
+    if "--calibrated-loso" in sys.argv or "--calibrated-loso-only" in sys.argv:
+        planted = E.load_planted()
+        graphs[planted.name] = C.similarity_graph(planted.texts, planted.vectors, planted.groups)
+        sets = {"PFD": (names, names), "ArgKP": ([train.name], [dev.name]), "planted": ([planted.name], [planted.name])}
+        lines.append(calibrated_loso([*corpora, planted], graphs, sets))
+        print(lines[-1], file=sys.stderr, flush=True)
+    only = any(f"--{o}-only" in sys.argv for o in ("calibrated", "calibrated-loso", "algorithms"))
+    chosen = {} if only else variants()
     if "--only" in sys.argv:  # --only "sentence mean,all but": the variants whose names start so
         starts = sys.argv[sys.argv.index("--only") + 1].split(",")
         chosen = {k: v for k, v in chosen.items() if k == "product" or k.startswith(tuple(starts))}
     for label, fn in chosen.items():
-        res: dict[str, dict[float, float]] = {}
+        res: dict[str, dict] = {}
         for c in corpora:
             i, j, w = fn(c, graphs[c.name])
             res[c.name] = {
                 p: E.scores(C.cluster(len(c.texts), i, j, w, threshold=p, groups=c.groups), c.gold, c.scored)["F1"]
                 for p in GRID
             }
-        per_fold = []
-        for fname in names:
-            p = max(GRID, key=lambda p: np.mean([res[o][p] for o in names if o != fname]))
-            per_fold.append(res[fname][p])
-        pa = max(GRID, key=lambda p: res[train.name][p])
-        one = max(GRID, key=lambda p: np.mean([res[o][p] for o in [*names, train.name]]))
-        lines.append(
-            f"| {label} | {' '.join(f'{x:.3f}' for x in per_fold)} | {np.mean(per_fold):.3f} | "
-            f"{res[dev.name][pa]:.3f} | {np.mean([res[n][one] for n in names]):.3f} / {res[dev.name][one]:.3f} ({one:g}) |"
-        )
+        lines.append(row(label, res, names, train.name, dev.name))
         print(lines[-1], file=sys.stderr, flush=True)
+    if "--algorithms" in sys.argv or "--algorithms-only" in sys.argv:
+        for label, (group, settings) in ALGORITHMS.items():
+            res = {
+                c.name: {p: E.scores(group(len(c.texts), graphs[c.name], p), c.gold, c.scored)["F1"] for p in settings}
+                for c in corpora
+            }
+            lines.append(row(label, res, names, train.name, dev.name))
+            print(lines[-1], file=sys.stderr, flush=True)
     text = "\n".join(lines) + f"\n\n(run took {time.time() - t0:.0f} s)\n"
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
