@@ -298,43 +298,51 @@ def content_words(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOP]
 
 
-def tfidf_rows(texts: Sequence[str], max_df: float = MAX_DF) -> list[dict[str, float]]:
-    """L2-normalised sublinear TF-IDF of each text's content words, as sparse ``{word: weight}`` rows.
+def tfidf_matrix(texts: Sequence[str], max_df: float = MAX_DF) -> Any:
+    """L2-normalised sublinear TF-IDF of each text's content words: a sparse CSR matrix, one row per
+    text (float64; columns numbered in order of first use).
 
     Words in more than ``max_df`` of the texts (the corpus's boilerplate: "the Trust should", "risk")
     are dropped, so the lexical signal comes from what distinguishes passages within this corpus.
+    Each text's word counts are kept as two compact arrays, not a dict per text (at 300k passages the
+    dicts were about 1 GB, the peak of `recurring --all`'s TF-IDF stage).
     """
-    counts = [Counter(content_words(t)) for t in texts]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
-    n = len(texts)
-    limit = max_df * n
-    idf = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items() if d <= limit or n < 3}
-    rows = []
-    for c in counts:
-        row = {w: (1.0 + math.log(k)) * idf[w] for w, k in c.items() if w in idf}
-        norm = math.sqrt(sum(x * x for x in row.values()))
-        rows.append({w: x / norm for w, x in row.items()} if norm > 0 else {})
-    return rows
+    from array import array
 
-
-def tfidf_matrix(texts: Sequence[str], max_df: float = MAX_DF) -> Any:
-    """:func:`tfidf_rows` as a sparse CSR matrix (one row per text, float64)."""
     from scipy.sparse import csr_matrix
 
-    rows = tfidf_rows(texts, max_df)
+    n = len(texts)
     vocab: dict[str, int] = {}
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    cols: list[int] = []
-    vals: list[float] = []
-    for r, row in enumerate(rows):
-        for w, x in row.items():
-            cols.append(vocab.setdefault(w, len(vocab)))
-            vals.append(x)
+    words, counts = array("i"), array("i")  # each text's distinct words (first use first) and counts
+    starts = array("q", [0])
+    for t in texts:
+        for w, k in Counter(content_words(t)).items():
+            words.append(vocab.setdefault(w, len(vocab)))
+            counts.append(k)
+        starts.append(len(words))
+    df = np.bincount(np.frombuffer(words, dtype=np.int32), minlength=len(vocab)).tolist() if len(words) else []
+    limit = max_df * n
+    idf = [math.log((1 + n) / (1 + d)) + 1.0 if d <= limit or n < 3 else 0.0 for d in df]
+    column = [-1] * len(vocab)
+    cols, vals = array("q"), array("d")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    ncols = 0
+    for r in range(n):
+        row = [
+            (wid, (1.0 + math.log(k)) * idf[wid])
+            for wid, k in zip(words[starts[r] : starts[r + 1]], counts[starts[r] : starts[r + 1]], strict=True)
+            if idf[wid]
+        ]
+        norm = math.sqrt(sum(x * x for _, x in row))
+        for wid, x in row:
+            if column[wid] < 0:
+                column[wid] = ncols
+                ncols += 1
+            cols.append(column[wid])
+            vals.append(x / norm)
         indptr[r + 1] = len(cols)
     return csr_matrix(
-        (np.asarray(vals, dtype=np.float64), np.asarray(cols, dtype=np.int64), indptr), shape=(len(rows), len(vocab))
+        (np.frombuffer(vals, dtype=np.float64), np.frombuffer(cols, dtype=np.int64), indptr), shape=(n, ncols)
     )
 
 
@@ -385,8 +393,12 @@ def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -
     keep = np.zeros(len(ei), dtype=bool)
     if not len(ei):
         return keep
-    by_i = np.argsort(ei, kind="stable")  # each node's edges at their first end, in edge order
-    by_j = np.argsort(ej, kind="stable")  # and at their second
+    # each node's edges at their first end, in edge order, and at their second; edges as they come
+    # from the search are already ordered by their first end. Sort orders as int32 (half of what two
+    # int64 orders over every edge held).
+    at = np.int32 if len(ei) < 2**31 else np.int64
+    by_i = None if bool(np.all(ei[1:] >= ei[:-1])) else np.argsort(ei, kind="stable").astype(at)
+    by_j = np.argsort(ej, kind="stable").astype(at)
     off_i = np.concatenate([[0], np.cumsum(np.bincount(ei, minlength=n))])
     off_j = np.concatenate([[0], np.cumsum(np.bincount(ej, minlength=n))])
     a = 0
@@ -394,8 +406,9 @@ def _top_k_each(n: int, ei: np.ndarray, ej: np.ndarray, w: np.ndarray, k: int) -
         b = a + 1  # nodes a..b-1, about TOP_K_BLOCK edge ends
         b = max(b, int(np.searchsorted(off_i + off_j, off_i[a] + off_j[a] + TOP_K_BLOCK, side="right")) - 1)
         b = min(b, n)
-        edge = np.concatenate([by_i[off_i[a] : off_i[b]], by_j[off_j[a] : off_j[b]]])
-        ends = np.concatenate([ei[by_i[off_i[a] : off_i[b]]], ej[by_j[off_j[a] : off_j[b]]]])
+        first = np.arange(off_i[a], off_i[b], dtype=at) if by_i is None else by_i[off_i[a] : off_i[b]]
+        edge = np.concatenate([first, by_j[off_j[a] : off_j[b]]])
+        ends = np.concatenate([ei[first], ej[by_j[off_j[a] : off_j[b]]]])
         order = np.lexsort((-w[edge], ends))
         ends, edge = ends[order], edge[order]
         rank = np.arange(len(ends)) - np.searchsorted(ends, ends, side="left")
@@ -434,10 +447,10 @@ def similarity_graph(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
     if n < 2:
         return empty
-    xc = _centered(x)
     _, g_codes = np.unique(g, return_inverse=True)
-    ei, ej, cos = candidate_pairs(xc, g_codes, k=WIDEN * k, min_cosine=-1.0)
-    del xc  # the centred copy of every vector (1.5 kB a passage) is not needed past the search
+    # the centred copy of every vector (1.5 kB a passage) is held by the search alone, which frees it
+    # as soon as its index holds the vectors
+    ei, ej, cos = candidate_pairs(_centered(x), g_codes, k=WIDEN * k, min_cosine=-1.0)
     if not len(ei):
         return empty
     lex = _pair_dots(tfidf_matrix(texts), ei, ej)
@@ -472,7 +485,7 @@ def similarity_graph(
                     upto = int(np.searchsorted(done, pos, side="right"))
                     forget(texts[t] for t in order[freed:upto].tolist())
                     freed = upto
-    return ei, ej, w
+    return ei.astype(np.int64), ej.astype(np.int64), w
 
 
 def cluster_texts(

@@ -470,7 +470,14 @@ def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.nda
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     if not len(i):
         return np.zeros(0, dtype=bool)
-    used, inv = np.unique(np.concatenate([i, j]), return_inverse=True)
+    # the texts used, in order, and each pair end's place among them (what np.unique's inverse gives,
+    # without a sorted copy of every pair end)
+    mark = np.zeros(max(int(i.max()), int(j.max())) + 1, dtype=bool)
+    mark[i] = True
+    mark[j] = True
+    used = np.flatnonzero(mark)
+    place = np.cumsum(mark) - 1
+    del mark
     # the features behind the signatures (tokens, directions, negations of every text and each of its
     # sentences) are dropped once they are made: kept in a caller's bulk call they were the largest
     # thing `recurring --all` held (about 320 MB at 100k passages)
@@ -482,7 +489,8 @@ def may_be_opposed(texts: Sequence[str], i: np.ndarray, j: np.ndarray) -> np.nda
     words = np.array([[*_words(o), *_words(ng), *_words(c)] for *_, o, ng, c in sigs], dtype=np.uint64)
     q = _SIG_BITS // 64
     obj, neg, cont = words[:, :q], words[:, q : 2 * q], words[:, 2 * q :]
-    a, b = inv[: len(i)], inv[len(i) :]
+    a, b = place[i], place[j]
+    del place
     out = np.zeros(len(i), dtype=bool)
     for lo in range(0, len(i), 1 << 20):
         sa, sb = a[lo : lo + (1 << 20)], b[lo : lo + (1 << 20)]
@@ -681,7 +689,8 @@ def candidate_pairs(
     k: int = 10,
     min_cosine: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cross-group nearest-neighbour pairs: ``(i, j, cosine)`` with ``i < j`` and ``groups[i] != groups[j]``.
+    """Cross-group nearest-neighbour pairs: ``(i, j, cosine)`` with ``i < j`` and ``groups[i] != groups[j]``,
+    ordered by ``(i, j)``; row numbers are int32 (int64 past 2**31 rows).
 
     ``vectors`` are L2-normalised rows (cosine = inner product). Each row keeps up to ``k`` neighbours
     from other groups with cosine at least ``min_cosine``; a pair found from both ends is returned once.
@@ -701,6 +710,14 @@ def candidate_pairs(
     if n < 2:
         return empty
     index = build_index(x)
+    rows_of: np.ndarray | None = x
+    if type(index).__name__ == "IndexIVFFlat":
+        # the IVF lists hold an exact copy of every row: queries are read from it, so the caller's
+        # array (when this call holds its last reference: a centred copy, 1.5 kB a passage) is freed
+        # for the search, where with the index's copy it was two of the peak's largest arrays
+        index.make_direct_map()
+        rows_of = None
+        del vectors, x
     # found pairs are held as int32 row numbers (4 bytes, not 8) until they are merged
     idt = np.int32 if n < 2**31 else np.int64
     parts_i: list[np.ndarray] = []
@@ -710,7 +727,7 @@ def candidate_pairs(
     def search(index: Any, rows: np.ndarray, kk: int) -> np.ndarray:
         """Search ``rows`` with ``kk`` neighbours; return the rows that need a wider search."""
         kk = min(kk, n)
-        sims, nbrs = index.search(x[rows], kk)
+        sims, nbrs = index.search(index.reconstruct_batch(rows) if rows_of is None else rows_of[rows], kk)
         valid = (nbrs >= 0) & (sims >= min_cosine)
         nbrs_c = np.where(nbrs >= 0, nbrs, 0)
         keep = valid & (g[nbrs_c] != g[rows][:, None])
@@ -754,7 +771,11 @@ def candidate_pairs(
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     key, c = key[first], c[first]
-    return key // n, key % n, np.minimum(c, 1.0)
+    del first
+    # the two ends as int32 row numbers (as found), one int64 temporary at a time
+    j = (key % n).astype(idt)
+    key //= n
+    return key.astype(idt), j, np.minimum(c, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -233,3 +233,32 @@ def test_vectorised_average_linkage_agrees_with_the_sequential_one(seed: int) ->
         got = cluster(n, ei, ej, w, threshold=threshold, fill=fill, groups=groups)
         want = _reference_cluster(n, ei, ej, w, threshold=threshold, fill=fill, groups=groups)
         assert got == want
+
+
+def test_tfidf_rows_are_normalised_sublinear_weights_without_the_corpus_boilerplate() -> None:
+    import math
+
+    from dedup.cluster import content_words, tfidf_matrix
+
+    texts = [
+        "Integrate mental health services with physical health services.",
+        "Mental health crisis cafes should open at night.",
+        "Mental health services for young people in schools.",
+        "",
+        "Crisis cafes, crisis lines and crisis teams.",
+    ]
+    m = tfidf_matrix(texts)
+    assert m.shape[0] == len(texts)
+    n = len(texts)
+    words = [content_words(t) for t in texts]
+    df = {w: sum(w in ws for ws in words) for ws in words for w in ws}
+    for r, ws in enumerate(words):
+        raw = {w: (1 + math.log(ws.count(w))) * (math.log((1 + n) / (1 + df[w])) + 1) for w in ws if df[w] <= n / 2}
+        norm = math.sqrt(sum(x * x for x in raw.values()))
+        row = m.getrow(r)
+        assert sorted(row.data.tolist()) == pytest.approx(sorted(x / norm for x in raw.values()))
+        if raw:
+            assert float(row.multiply(row).sum()) == pytest.approx(1.0)
+    # "mental" and "health" are in more than half the texts: boilerplate, no column carries them
+    assert m.shape[1] == len({w for ws in words for w in ws if df[w] <= n / 2})
+    assert tfidf_matrix([]).shape[0] == 0

@@ -140,6 +140,23 @@ def test_candidate_pairs_searches_past_a_crowded_own_group() -> None:
     assert set(i.tolist()) == set(range(20))
 
 
+def test_candidate_pairs_through_the_ivf_index_are_those_of_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past FLAT_MAX rows the search runs on an IVF index and reads its queries back from the index's
+    own copy of the rows (the caller's array freed); with every list probed it must find what exact
+    search finds, row numbers as int32."""
+    from dedup import match
+
+    rng = np.random.default_rng(3)
+    x = _unit(rng.normal(size=(700, 24)).tolist())
+    groups = np.arange(700) // 3
+    exact = candidate_pairs(x, groups, k=4, min_cosine=0.2)
+    monkeypatch.setattr(match, "FLAT_MAX", 0)  # 7 lists of about 100 rows, NPROBE 16: all probed
+    i, j, c = candidate_pairs(x.copy(), groups, k=4, min_cosine=0.2)
+    assert i.dtype == j.dtype == np.int32
+    assert np.array_equal(i, exact[0]) and np.array_equal(j, exact[1])
+    np.testing.assert_allclose(c, exact[2], rtol=1e-6)
+
+
 def test_candidate_pairs_respects_min_cosine_and_validates() -> None:
     x = _unit([[1, 0], [0, 1], [0.6, 0.8]])
     i, j, c = candidate_pairs(x, np.array([0, 1, 2]), k=5, min_cosine=0.7)
