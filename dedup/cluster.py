@@ -448,9 +448,9 @@ def similarity_graph(
     if n < 2:
         return empty
     _, g_codes = np.unique(g, return_inverse=True)
-    # the centred copy of every vector (1.5 kB a passage) is held by the search alone, which frees it
-    # as soon as its index holds the vectors
-    ei, ej, cos = candidate_pairs(_centered(x), g_codes, k=WIDEN * k, min_cosine=-1.0)
+    # the centred copy of every vector (1.5 kB a passage) is made by the search, which frees it as soon
+    # as its index holds the vectors
+    ei, ej, cos = candidate_pairs(x, g_codes, k=WIDEN * k, min_cosine=-1.0, prepare=_centered)
     if not len(ei):
         return empty
     lex = _pair_dots(tfidf_matrix(texts), ei, ej)

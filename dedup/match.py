@@ -688,11 +688,15 @@ def candidate_pairs(
     groups: np.ndarray | Sequence[int],
     k: int = 10,
     min_cosine: float = 0.5,
+    *,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cross-group nearest-neighbour pairs: ``(i, j, cosine)`` with ``i < j`` and ``groups[i] != groups[j]``,
     ordered by ``(i, j)``; row numbers are int32 (int64 past 2**31 rows).
 
-    ``vectors`` are L2-normalised rows (cosine = inner product). Each row keeps up to ``k`` neighbours
+    ``vectors`` are L2-normalised rows (cosine = inner product); ``prepare``, if given, maps them to the
+    rows actually searched (e.g. centred on their mean), made here so that on the IVF path the index
+    holds the only copy of them. Each row keeps up to ``k`` neighbours
     from other groups with cosine at least ``min_cosine``; a pair found from both ends is returned once.
     Search runs in chunks of :data:`SEARCH_CHUNK` rows, so memory stays O(n·k), never O(n²); rows
     whose whole neighbour list falls in their own group are searched again with a wider list.
@@ -709,12 +713,14 @@ def candidate_pairs(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     if n < 2:
         return empty
+    if prepare is not None:
+        x = np.ascontiguousarray(prepare(x), dtype=np.float32)
     index = build_index(x)
     rows_of: np.ndarray | None = x
     if type(index).__name__ == "IndexIVFFlat":
-        # the IVF lists hold an exact copy of every row: queries are read from it, so the caller's
-        # array (when this call holds its last reference: a centred copy, 1.5 kB a passage) is freed
-        # for the search, where with the index's copy it was two of the peak's largest arrays
+        # the IVF lists hold an exact copy of every row: queries are read from it, and the prepared
+        # rows (a centred copy, 1.5 kB a passage) are freed for the search and the merge, where with
+        # the index's copy they were two of the peak's largest arrays
         index.make_direct_map()
         rows_of = None
         del vectors, x
