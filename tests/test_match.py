@@ -149,12 +149,20 @@ def test_candidate_pairs_through_the_ivf_index_are_those_of_exact_search(monkeyp
     rng = np.random.default_rng(3)
     x = _unit(rng.normal(size=(700, 24)).tolist())
     groups = np.arange(700) // 3
+
+    def shifted(rows: np.ndarray) -> np.ndarray:  # a prepared copy: the rows actually searched
+        y = rows + rows.mean(axis=0) * 3
+        return y / np.linalg.norm(y, axis=1, keepdims=True)
+
     exact = candidate_pairs(x, groups, k=4, min_cosine=0.2)
+    exact_prepared = candidate_pairs(x, groups, k=4, min_cosine=0.2, prepare=shifted)
     monkeypatch.setattr(match, "FLAT_MAX", 0)  # 7 lists of about 100 rows, NPROBE 16: all probed
-    i, j, c = candidate_pairs(x.copy(), groups, k=4, min_cosine=0.2)
-    assert i.dtype == j.dtype == np.int32
-    assert np.array_equal(i, exact[0]) and np.array_equal(j, exact[1])
-    np.testing.assert_allclose(c, exact[2], rtol=1e-6)
+    for want, prepare in ((exact, None), (exact_prepared, shifted)):
+        i, j, c = candidate_pairs(x.copy(), groups, k=4, min_cosine=0.2, prepare=prepare)
+        assert i.dtype == j.dtype == np.int32
+        assert np.array_equal(i, want[0]) and np.array_equal(j, want[1])
+        np.testing.assert_allclose(c, want[2], rtol=1e-6)
+    assert not np.array_equal(exact[0], exact_prepared[0])  # the prepared rows are what is searched
 
 
 def test_candidate_pairs_respects_min_cosine_and_validates() -> None:
