@@ -40,6 +40,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -201,47 +202,65 @@ def _edge_labels(c: E.Corpus, g: Graph) -> np.ndarray:
     return (c.gold[i] >= 0) & (c.gold[i] == c.gold[j])
 
 
+CALIBRATION_GRID = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
+
+
+class _Calibration:
+    """Each corpus's candidate edges as features and labels, a logistic P(same point) fitted on a choice
+    of them, and the corpus clustered by its probabilities."""
+
+    def __init__(self, corpora: list[E.Corpus], graphs: dict[str, Graph], labelled_only: bool = False):
+        self.by = {c.name: c for c in corpora}
+        self.graphs = graphs
+        self.feats = {n: _edge_features(self.by[n], graphs[n]) for n in graphs}
+        self.labels = {n: _edge_labels(self.by[n], graphs[n]) for n in graphs}
+        # with ``labelled_only``: no vetoed edge, and only edges between two labelled items of a partly
+        # labelled corpus
+        self.mask = {}
+        for n, (i, j, w) in graphs.items():
+            scored = self.by[n].scored
+            labelled = np.ones(len(w), dtype=bool) if scored is None else scored[i] & scored[j]
+            self.mask[n] = (w >= 0) & labelled if labelled_only else np.ones(len(w), dtype=bool)
+
+    def fit(self, sets: list[list[str]]) -> Any:
+        """Fitted on the corpora of ``sets``: each set weighing the same, each corpus the same within it,
+        whatever its number of candidate edges."""
+        from sklearn.linear_model import LogisticRegression
+
+        m = self.mask
+        x = np.vstack([self.feats[n][m[n]] for s in sets for n in s])
+        y = np.concatenate([self.labels[n][m[n]] for s in sets for n in s])
+        w = np.concatenate([np.full(m[n].sum(), 1.0 / m[n].sum() / len(s)) for s in sets for n in s])
+        return LogisticRegression(C=1.0, max_iter=1000).fit(x, y, sample_weight=w * len(y) / len(sets))
+
+    def scores(self, model: Any, n: str, t: float) -> dict[str, float]:
+        i, j, w = self.graphs[n]
+        p = np.where(w < 0, w, model.predict_proba(self.feats[n])[:, 1])
+        c = self.by[n]
+        return E.scores(C.cluster(len(c.texts), i, j, p, threshold=t, groups=c.groups), c.gold, c.scored)
+
+
 def calibrated(corpora: list[E.Corpus], graphs: dict[str, Graph], folds: list[str], train: str, dev: str) -> str:
     """Held-out rows for the calibrated weight: for PFD fold f a logistic model fitted on the candidate
     edges of ArgKP train and the other four folds, its threshold (on the probability) the best mean
     pair F1 over those same training corpora; for ArgKP dev, fitted and tuned on ArgKP train and every
     PFD fold (leave-set-out for ArgKP dev)."""
-    from sklearn.linear_model import LogisticRegression
+    cal = _Calibration(corpora, graphs)
+    grid = CALIBRATION_GRID
 
-    by = {c.name: c for c in corpora}
-    feats = {n: _edge_features(by[n], graphs[n]) for n in graphs}
-    labels = {n: _edge_labels(by[n], graphs[n]) for n in graphs}
-    grid = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
-
-    def fit(on: list[str]) -> LogisticRegression:
-        x = np.vstack([feats[n] for n in on])
-        y = np.concatenate([labels[n] for n in on])
-        # each training corpus weighs the same, whatever its number of candidate edges
-        w = np.concatenate([np.full(len(labels[n]), 1.0 / len(labels[n])) for n in on])
-        return LogisticRegression(C=1.0, max_iter=1000).fit(x, y, sample_weight=w * len(y) / len(on))
-
-    def table(model: LogisticRegression, names: list[str]) -> dict[str, dict[float, float]]:
-        out = {}
-        for n in names:
-            i, j, w = graphs[n]
-            p = np.where(w < 0, w, model.predict_proba(feats[n])[:, 1])
-            c = by[n]
-            out[n] = {
-                t: E.scores(C.cluster(len(c.texts), i, j, p, threshold=t, groups=c.groups), c.gold, c.scored)["F1"]
-                for t in grid
-            }
-        return out
+    def table(model: Any, names: list[str]) -> dict[str, dict[float, float]]:
+        return {n: {t: cal.scores(model, n, t)["F1"] for t in grid} for n in names}
 
     per_fold = []
     chosen = []
     for f in folds:
         on = [train, *[o for o in folds if o != f]]
-        res = table(fit(on), [*on, f])
+        res = table(cal.fit([[o] for o in on]), [*on, f])
         t = max(grid, key=lambda t: np.mean([res[o][t] for o in on]))
         chosen.append(t)
         per_fold.append(res[f][t])
     on = [train, *folds]
-    res = table(fit(on), [*on, dev])
+    res = table(cal.fit([[o] for o in on]), [*on, dev])
     t = max(grid, key=lambda t: np.mean([res[o][t] for o in on]))
     return (
         f"| calibrated P(same point), length-aware | {' '.join(f'{x:.3f}' for x in per_fold)} | {np.mean(per_fold):.3f} "
@@ -333,35 +352,16 @@ def calibrated_loso(
     logistic model fitted on the others' training corpora (each set weighing the same; only pairs of
     two labelled items of a partly labelled corpus), its threshold the best mean pair F1 over those
     sets, scored on the set's scored corpora."""
-    from sklearn.linear_model import LogisticRegression
-
-    by = {c.name: c for c in corpora}
-    feats = {n: _edge_features(by[n], graphs[n]) for n in graphs}
-    labels = {n: _edge_labels(by[n], graphs[n]) for n in graphs}
-    mask = {}
-    for n, (i, j, w) in graphs.items():
-        scored = by[n].scored
-        mask[n] = (w >= 0) & (True if scored is None else scored[i] & scored[j])
-    grid = [0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
-
-    def fit(on: list[list[str]]) -> LogisticRegression:
-        x = np.vstack([feats[n][mask[n]] for s in on for n in s])
-        y = np.concatenate([labels[n][mask[n]] for s in on for n in s])
-        w = np.concatenate([np.full(mask[n].sum(), 1.0 / mask[n].sum() / len(s)) for s in on for n in s])
-        return LogisticRegression(C=1.0, max_iter=1000).fit(x, y, sample_weight=w * len(y) / len(on))
-
-    def score(model: LogisticRegression, n: str, t: float) -> dict[str, float]:
-        i, j, w = graphs[n]
-        p = np.where(w < 0, w, model.predict_proba(feats[n])[:, 1])
-        c = by[n]
-        return E.scores(C.cluster(len(c.texts), i, j, p, threshold=t, groups=c.groups), c.gold, c.scored)
+    cal = _Calibration(corpora, graphs, labelled_only=True)
 
     cells = []
     for out, (_, scored_on) in sets.items():
         on = [tr for name, (tr, _) in sets.items() if name != out]
-        model = fit(on)
-        t = max(grid, key=lambda t: np.mean([np.mean([score(model, n, t)["F1"] for n in s]) for s in on]))
-        res = [score(model, n, t) for n in scored_on]
+        model = cal.fit(on)
+        t = max(
+            CALIBRATION_GRID, key=lambda t: np.mean([np.mean([cal.scores(model, n, t)["F1"] for n in s]) for s in on])
+        )
+        res = [cal.scores(model, n, t) for n in scored_on]
         cells.append(f"{out} {np.mean([r['F1'] for r in res]):.3f} / {np.mean([r['ARI'] for r in res]):.3f} ({t:g})")
     return "| calibrated P(same point), leave one set out: pair F1 / ARI (threshold) | " + "; ".join(cells) + " | | | |"
 

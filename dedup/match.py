@@ -710,22 +710,24 @@ def candidate_pairs(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     n = len(x)
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
+    # found pairs are held as int32 row numbers (4 bytes, not 8), and returned so
+    idt = np.int32 if n < 2**31 else np.int64
+    empty = (np.empty(0, idt), np.empty(0, idt), np.empty(0, np.float32))
     if n < 2:
         return empty
     if prepare is not None:
         x = np.ascontiguousarray(prepare(x), dtype=np.float32)
     index = build_index(x)
     rows_of: np.ndarray | None = x
-    if type(index).__name__ == "IndexIVFFlat":
+    import faiss
+
+    if isinstance(index, faiss.IndexIVFFlat):
         # the IVF lists hold an exact copy of every row: queries are read from it, and the prepared
         # rows (a centred copy, 1.5 kB a passage) are freed for the search and the merge, where with
         # the index's copy they were two of the peak's largest arrays
         index.make_direct_map()
         rows_of = None
         del vectors, x
-    # found pairs are held as int32 row numbers (4 bytes, not 8) until they are merged
-    idt = np.int32 if n < 2**31 else np.int64
     parts_i: list[np.ndarray] = []
     parts_j: list[np.ndarray] = []
     parts_c: list[np.ndarray] = []
